@@ -1,0 +1,67 @@
+# FlashScale. `make run` runs the shop locally on the embedded SQLite store;
+# `make test` runs every test (installing PostgreSQL, Prometheus, Locust and
+# Chromium first when they are missing).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PKG        := github.com/flashscale/flashscale/service/buildinfo
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT     ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BUILD_TIME ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS    := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).BuildTime=$(BUILD_TIME)
+GOBUILD    := CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)"
+
+.PHONY: all web build run test deps test-go test-web test-e2e test-locust fuzz bench lint clean
+
+all: build
+
+webapp/node_modules/.package-lock.json: webapp/package-lock.json
+	cd webapp && npm ci --no-audit --no-fund
+
+## web: build the shop into service/web/dist (embedded by the binary)
+web: webapp/node_modules/.package-lock.json
+	cd webapp && npm run build
+	touch service/web/dist/.keep
+
+## build: bin/flashscale with the web shop embedded
+build: web
+	$(GOBUILD) -o bin/flashscale ./service/cmd/flashscale
+
+## run: the shop on http://localhost:8080 with the embedded SQLite store in ./data
+run: build
+	./bin/flashscale serve
+
+## test: every test
+test: deps build test-go test-web test-e2e test-locust
+
+deps:
+	bash .ci/deps.sh
+
+test-go:
+	go vet ./...
+	FLASHSCALE_REQUIRE_POSTGRES=1 FLASHSCALE_REQUIRE_TOOLS=1 FLASHSCALE_BIN=$(CURDIR)/bin/flashscale go test -count=1 -timeout 30m ./...
+
+test-web: webapp/node_modules/.package-lock.json
+	cd webapp && npm run lint && npm test
+
+test-e2e: build
+	cd webapp && FLASHSCALE_BIN=$(CURDIR)/bin/flashscale npm run e2e
+
+test-locust: build
+	FLASHSCALE_BIN=$(CURDIR)/bin/flashscale bash locust/ci.sh
+
+## fuzz: run the checkout decoder fuzzer for a while (the seed corpus runs in test-go)
+fuzz:
+	go test ./service/http -run '^$$' -fuzz FuzzDecodeCheckout -fuzztime 60s
+
+## bench: performance targets, as ratios against baselines measured in the same run
+bench: build
+	go test ./service/http -run '^$$' -bench . -benchtime 3s
+
+lint:
+	gofmt -l . | tee /dev/stderr | (! read)
+	go vet ./...
+
+clean:
+	rm -rf bin data webapp/node_modules
+	find service/web/dist -mindepth 1 ! -name .keep -delete

@@ -1,0 +1,29 @@
+"""Request names shared by locustfile.py and check_stats.py.
+
+Locust groups statistics by (method, name). Names are the service's route
+templates, the same strings as the `route` label of
+flashscale_http_requests_total, so a Locust row and a Grafana panel line up.
+Outcomes that are expected in a flash sale but are not the route's success
+get their own row, suffixed with the outcome in brackets.
+
+This module imports nothing from Locust so the stats checker can use it
+without gevent's monkey patching.
+"""
+
+PRODUCTS = ("GET", "/api/products")
+PRODUCT = ("GET", "/api/products/:id")
+QUOTE = ("POST", "/api/cart/quote")
+CHECKOUT = ("POST", "/api/checkout")
+ORDERS = ("GET", "/api/orders")
+ORDER = ("GET", "/api/orders/:id")
+
+# Every task issues exactly one of these; CI requires each to be exercised.
+TASK_ROUTES = (PRODUCTS, PRODUCT, QUOTE, CHECKOUT, ORDERS, ORDER)
+
+SOLD_OUT = "sold_out"
+OVERLOADED = "overloaded"
+
+
+def outcome_name(route, outcome):
+    """Name of the stats row for an expected non-success outcome of route."""
+    return f"{route[1]} [{outcome}]"

@@ -1,0 +1,24 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/flashscale/flashscale/service/config"
+	"github.com/flashscale/flashscale/service/postgres"
+	"github.com/flashscale/flashscale/service/shop"
+	"github.com/flashscale/flashscale/service/sqlite"
+)
+
+// openStore picks PostgreSQL when DATABASE_URL is set, else the embedded
+// SQLite file. Both run their migrations before returning.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (shop.Store, error) {
+	if cfg.DatabaseURL != "" {
+		log.Info("opening PostgreSQL store", slog.Int("maxConns", cfg.DBMaxConns))
+		return postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	}
+	path := filepath.Join(cfg.DataDir, "flashscale.db")
+	log.Info("opening embedded SQLite store", slog.String("path", path))
+	return sqlite.Open(ctx, path)
+}

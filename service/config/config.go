@@ -1,0 +1,215 @@
+// Package config reads the service's typed configuration from the
+// environment once at start-up, applies defaults, validates it and renders
+// it for the log with secrets masked.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+
+	"github.com/flashscale/flashscale/service/buildinfo"
+)
+
+// Config is every knob of the service. README.md documents each variable.
+type Config struct {
+	Port        int    `env:"PORT" envDefault:"8080"`
+	DatabaseURL string `env:"DATABASE_URL"`
+	DBMaxConns  int    `env:"FLASHSCALE_DB_MAX_CONNS" envDefault:"20"`
+	DataDir     string `env:"FLASHSCALE_DATA_DIR" envDefault:"./data"`
+	Seed        bool   `env:"FLASHSCALE_SEED" envDefault:"true"`
+
+	Color     string `env:"DEPLOY_COLOR"`
+	Version   string `env:"APP_VERSION"`
+	BuildTime string `env:"BUILD_TIME"`
+	Commit    string `env:"-"`
+
+	AdminToken     string   `env:"FLASHSCALE_ADMIN_TOKEN"`
+	AllowedOrigins []string `env:"FLASHSCALE_ALLOWED_ORIGINS" envSeparator:","`
+	CookieSecure   bool     `env:"FLASHSCALE_COOKIE_SECURE" envDefault:"false"`
+
+	DrainTimeout   time.Duration `env:"FLASHSCALE_DRAIN_TIMEOUT" envDefault:"20s"`
+	ShutdownDelay  time.Duration `env:"FLASHSCALE_SHUTDOWN_DELAY" envDefault:"0s"`
+	CatalogRefresh time.Duration `env:"FLASHSCALE_CATALOG_REFRESH" envDefault:"1s"`
+
+	CheckoutMaxInFlight int           `env:"FLASHSCALE_CHECKOUT_MAX_INFLIGHT" envDefault:"256"`
+	CheckoutQueueWait   time.Duration `env:"FLASHSCALE_CHECKOUT_QUEUE_WAIT" envDefault:"250ms"`
+	CheckoutGroupCommit bool          `env:"FLASHSCALE_GROUP_COMMIT" envDefault:"true"`
+
+	LogLevel  slog.Level `env:"FLASHSCALE_LOG_LEVEL" envDefault:"info"`
+	LogFormat string     `env:"FLASHSCALE_LOG_FORMAT" envDefault:"json"`
+	AccessLog string     `env:"FLASHSCALE_ACCESS_LOG" envDefault:"errors"`
+}
+
+// Colours a deployment may run as; "none" is a local run.
+const (
+	ColorBlue  = "blue"
+	ColorGreen = "green"
+	ColorNone  = "none"
+)
+
+// Access log levels.
+const (
+	AccessLogAll    = "all"    // every request
+	AccessLogErrors = "errors" // status >= 400 or slower than a second
+	AccessLogOff    = "off"
+)
+
+// FromEnv reads Config from the process environment.
+func FromEnv() (Config, error) { return Parse(nil) }
+
+// Parse reads Config from environ (KEY=value pairs), or from the process
+// environment when environ is nil. Tests pass their own.
+func Parse(environ map[string]string) (Config, error) {
+	var c Config
+	opts := env.Options{}
+	if environ != nil {
+		opts.Environment = environ
+	}
+	if err := env.ParseWithOptions(&c, opts); err != nil {
+		return c, namedParseError(err)
+	}
+	if c.Version == "" {
+		c.Version = buildinfo.Version
+	}
+	if c.BuildTime == "" {
+		c.BuildTime = buildinfo.BuildTime
+	}
+	c.Commit = buildinfo.Commit
+	return c, c.Validate()
+}
+
+// Validate reports every invalid value at once, naming the variable.
+func (c *Config) Validate() error {
+	var errs []error
+	switch c.Color {
+	case "":
+		c.Color = ColorNone
+	case ColorBlue, ColorGreen:
+	default:
+		errs = append(errs, fmt.Errorf("DEPLOY_COLOR=%q: must be blue or green (or unset for a local run)", c.Color))
+	}
+	if c.Port < 1 || c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("PORT=%d: must be 1-65535", c.Port))
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			errs = append(errs, errors.New("DATABASE_URL: must be a postgres:// URL (unset uses the embedded SQLite store)"))
+		}
+	}
+	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_DB_MAX_CONNS=%d: must be 1-1000", c.DBMaxConns))
+	}
+	if c.DrainTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_DRAIN_TIMEOUT=%s: must be positive", c.DrainTimeout))
+	}
+	if c.ShutdownDelay < 0 {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_SHUTDOWN_DELAY=%s: must not be negative", c.ShutdownDelay))
+	}
+	if c.CatalogRefresh < 10*time.Millisecond || c.CatalogRefresh > time.Second {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_CATALOG_REFRESH=%s: must be between 10ms and 1s (listings may lag stock by at most a second)", c.CatalogRefresh))
+	}
+	if c.CheckoutMaxInFlight < 1 {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_CHECKOUT_MAX_INFLIGHT=%d: must be at least 1", c.CheckoutMaxInFlight))
+	}
+	if c.CheckoutQueueWait < 0 {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_CHECKOUT_QUEUE_WAIT=%s: must not be negative", c.CheckoutQueueWait))
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		errs = append(errs, errors.New("FLASHSCALE_ADMIN_TOKEN: must be at least 16 characters"))
+	}
+	for _, o := range c.AllowedOrigins {
+		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
+			errs = append(errs, fmt.Errorf("FLASHSCALE_ALLOWED_ORIGINS: %q is not an origin like https://shop.example.com", o))
+		}
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		errs = append(errs, fmt.Errorf("FLASHSCALE_LOG_FORMAT=%q: must be json or text", c.LogFormat))
+	}
+	switch c.AccessLog {
+	case AccessLogAll, AccessLogErrors, AccessLogOff:
+	default:
+		errs = append(errs, fmt.Errorf("FLASHSCALE_ACCESS_LOG=%q: must be all, errors or off", c.AccessLog))
+	}
+	return errors.Join(errs...)
+}
+
+// namedParseError rewrites the parser's errors, which name Go fields, to
+// name the environment variable an operator has to fix.
+func namedParseError(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return fmt.Errorf("config: %w", err)
+	}
+	var errs []error
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			if f, ok := reflect.TypeOf(Config{}).FieldByName(pe.Name); ok {
+				errs = append(errs, fmt.Errorf("%s: cannot parse as %s: %w", f.Tag.Get("env"), pe.Type, pe.Err))
+				continue
+			}
+		}
+		errs = append(errs, e)
+	}
+	return errors.Join(errs...)
+}
+
+// LogValue renders the config for the start-up log with secrets masked.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Int("port", c.Port),
+		slog.String("store", c.StoreKind()),
+		slog.String("databaseUrl", maskURL(c.DatabaseURL)),
+		slog.Int("dbMaxConns", c.DBMaxConns),
+		slog.String("dataDir", c.DataDir),
+		slog.String("color", c.Color),
+		slog.String("version", c.Version),
+		slog.String("buildTime", c.BuildTime),
+		slog.String("commit", c.Commit),
+		slog.Bool("adminApi", c.AdminToken != ""),
+		slog.String("allowedOrigins", strings.Join(c.AllowedOrigins, ",")),
+		slog.Duration("drainTimeout", c.DrainTimeout),
+		slog.Duration("shutdownDelay", c.ShutdownDelay),
+		slog.Int("checkoutMaxInFlight", c.CheckoutMaxInFlight),
+		slog.Duration("checkoutQueueWait", c.CheckoutQueueWait),
+		slog.Bool("groupCommit", c.CheckoutGroupCommit),
+		slog.String("accessLog", c.AccessLog),
+	)
+}
+
+// StoreKind names the store the config selects.
+func (c Config) StoreKind() string {
+	if c.DatabaseURL != "" {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+func maskURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}

@@ -1,0 +1,86 @@
+package http
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/flashscale/flashscale/service/shop"
+)
+
+// rejectionReason maps an error code to the metric's reason label; "" for
+// errors that are ours, not the shopper's.
+func rejectionReason(code string) string {
+	switch code {
+	case shop.ESOLDOUT:
+		return "sold_out"
+	case shop.EINVALID, shop.EMALFORMED, shop.ETOOLARGE, shop.EKEYREQUIRED, shop.EUNSUPPORTED:
+		return "invalid"
+	case shop.ESALEINACTIVE:
+		return "sale_not_active"
+	case shop.ELIMIT:
+		return "purchase_limit"
+	case shop.EIDEMPOTENCY:
+		return "idempotency_key_reused"
+	case shop.EOVERLOADED:
+		return "shed"
+	}
+	return ""
+}
+
+// checkout places an order. Stock is decremented inside store.PlaceOrder
+// (service/sqlite/checkout.go, service/postgres/checkout.go) in the same
+// transaction that records the order and its Idempotency-Key.
+func (s *Server) checkout(c *gin.Context) {
+	start := time.Now()
+	order, replayed, err := s.placeOrder(c)
+	outcome := "placed"
+	switch {
+	case err != nil:
+		outcome = "error"
+		if reason := rejectionReason(shop.ErrorCode(err)); reason != "" {
+			outcome = "rejected"
+			s.metrics.rejections.WithLabelValues(reason).Inc()
+		}
+		s.writeError(c, err)
+	case replayed:
+		outcome = "replayed"
+		c.Header("Idempotent-Replayed", "true")
+		c.JSON(http.StatusCreated, gin.H{"order": order})
+	default:
+		s.metrics.ordersPlaced.Inc()
+		s.metrics.unitsSold.Add(float64(order.Units()))
+		c.JSON(http.StatusCreated, gin.H{"order": order})
+	}
+	s.metrics.checkoutLatency.WithLabelValues(outcome).Observe(time.Since(start).Seconds())
+}
+
+func (s *Server) placeOrder(c *gin.Context) (shop.Order, bool, error) {
+	key := c.GetHeader("Idempotency-Key")
+	if err := shop.ValidateIdempotencyKey(key); err != nil {
+		return shop.Order{}, false, err
+	}
+	var req shop.CheckoutRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return shop.Order{}, false, err
+	}
+	req.Normalize()
+	if err := req.Validate(); err != nil {
+		return shop.Order{}, false, err
+	}
+	release, err := s.admission.acquire(c)
+	if err != nil {
+		return shop.Order{}, false, err
+	}
+	defer release()
+	return s.store.PlaceOrder(c, shop.PlaceOrder{
+		ID:             shop.NewOrderID(),
+		ShopperID:      shopperID(c),
+		IdempotencyKey: key,
+		RequestHash:    req.Hash(),
+		Items:          req.Items,
+		Customer:       req.Customer,
+		At:             s.now().UTC(),
+	})
+}

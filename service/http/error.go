@@ -1,0 +1,63 @@
+package http
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/flashscale/flashscale/service/shop"
+)
+
+// codeStatus is the one table mapping domain error codes to HTTP statuses.
+var codeStatus = map[string]int{
+	shop.EMALFORMED:     http.StatusBadRequest,
+	shop.EKEYREQUIRED:   http.StatusBadRequest,
+	shop.EUNAUTHORIZED:  http.StatusUnauthorized,
+	shop.ENOTFOUND:      http.StatusNotFound,
+	shop.EADMINDISABLED: http.StatusNotFound,
+	shop.EMETHOD:        http.StatusMethodNotAllowed,
+	shop.ECONFLICT:      http.StatusConflict,
+	shop.ESOLDOUT:       http.StatusConflict,
+	shop.ESALEINACTIVE:  http.StatusConflict,
+	shop.ELIMIT:         http.StatusConflict,
+	shop.ETOOLARGE:      http.StatusRequestEntityTooLarge,
+	shop.EUNSUPPORTED:   http.StatusUnsupportedMediaType,
+	shop.EINVALID:       http.StatusUnprocessableEntity,
+	shop.EIDEMPOTENCY:   http.StatusUnprocessableEntity,
+	shop.EINTERNAL:      http.StatusInternalServerError,
+	shop.EOVERLOADED:    http.StatusServiceUnavailable,
+	shop.EDRAINING:      http.StatusServiceUnavailable,
+}
+
+// ErrorStatus returns the HTTP status for a domain error code.
+func ErrorStatus(code string) int {
+	if s, ok := codeStatus[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error *shop.Error `json:"error"`
+}
+
+// writeError sends err as {"error":{...}} with its status. Only internal
+// errors are logged: everything else is the shopper's input, not our fault.
+func (s *Server) writeError(c *gin.Context, err error) {
+	var e *shop.Error
+	if !errors.As(err, &e) {
+		e = shop.Internal(err, "unexpected error")
+	}
+	status := ErrorStatus(e.Code)
+	if e.Code == shop.EINTERNAL {
+		s.log.ErrorContext(c.Request.Context(), "internal error",
+			slog.String("route", routeOf(c)), slog.String("method", c.Request.Method), slog.Any("err", err))
+		e = &shop.Error{Code: shop.EINTERNAL, Message: shop.ErrorMessage(err)}
+	}
+	if status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", "1")
+	}
+	c.AbortWithStatusJSON(status, errorBody{Error: e})
+}

@@ -1,0 +1,81 @@
+package http
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Checkout rejection reasons, the label values of
+// flashscale_checkout_rejections_total. All are pre-set to 0 so that ratio
+// panels read 0, not "No Data", before anything went wrong.
+var rejectionReasons = []string{"sold_out", "invalid", "sale_not_active", "purchase_limit", "idempotency_key_reused", "shed"}
+
+var checkoutOutcomes = []string{"placed", "replayed", "rejected", "error"}
+
+type metrics struct {
+	requests        *prometheus.CounterVec
+	duration        *prometheus.HistogramVec
+	inFlight        prometheus.Gauge
+	ordersPlaced    prometheus.Counter
+	unitsSold       prometheus.Counter
+	rejections      *prometheus.CounterVec
+	checkoutLatency *prometheus.HistogramVec
+	stock           *prometheus.GaugeVec
+	buildInfo       *prometheus.GaugeVec
+}
+
+// newMetrics registers the service's metrics on reg. It is not global so
+// each test can use a fresh registry.
+func newMetrics(reg prometheus.Registerer, version, color, commit string) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "flashscale_http_requests_total",
+			Help: "HTTP requests served, by method, route template and status code.",
+		}, []string{"method", "route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "flashscale_http_request_duration_seconds",
+			Help:    "HTTP request latency, by method, route template and status code.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"method", "route", "code"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "flashscale_http_requests_in_flight",
+			Help: "HTTP requests being served now.",
+		}),
+		ordersPlaced: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "flashscale_orders_placed_total",
+			Help: "Orders placed (idempotent replays not counted).",
+		}),
+		unitsSold: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "flashscale_units_sold_total",
+			Help: "Units sold across all placed orders.",
+		}),
+		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "flashscale_checkout_rejections_total",
+			Help: "Checkouts rejected, by reason.",
+		}, []string{"reason"}),
+		checkoutLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "flashscale_checkout_duration_seconds",
+			Help:    "Checkout latency including admission wait, by outcome.",
+			Buckets: []float64{.0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"outcome"}),
+		stock: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "flashscale_product_stock",
+			Help: "Units left per product, as of the last catalog refresh.",
+		}, []string{"product"}),
+		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "flashscale_build_info",
+			Help: "Always 1; labels say which build and colour this instance runs.",
+		}, []string{"version", "color", "commit"}),
+	}
+	reg.MustRegister(m.requests, m.duration, m.inFlight, m.ordersPlaced, m.unitsSold,
+		m.rejections, m.checkoutLatency, m.stock, m.buildInfo,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, r := range rejectionReasons {
+		m.rejections.WithLabelValues(r)
+	}
+	for _, o := range checkoutOutcomes {
+		m.checkoutLatency.WithLabelValues(o)
+	}
+	m.buildInfo.WithLabelValues(version, color, commit).Set(1)
+	return m
+}

@@ -1,0 +1,118 @@
+package http
+
+import (
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/flashscale/flashscale/service/config"
+	"github.com/flashscale/flashscale/service/shop"
+)
+
+const routeKey = "flashscale.route"
+
+// routeOf returns the route template for metrics and logs: never the raw
+// path, which would let any client mint new label values.
+func routeOf(c *gin.Context) string {
+	if r := c.FullPath(); r != "" {
+		return r
+	}
+	if r := c.GetString(routeKey); r != "" {
+		return r
+	}
+	return "unmatched"
+}
+
+// observe records metrics and the access log for every request.
+func (s *Server) observe(c *gin.Context) {
+	start := time.Now()
+	s.metrics.inFlight.Inc()
+	if s.draining.Load() {
+		c.Header("Connection", "close")
+	}
+	c.Next()
+	s.metrics.inFlight.Dec()
+	elapsed := time.Since(start)
+	route, code := routeOf(c), c.Writer.Status()
+	codeStr := strconv.Itoa(code)
+	s.metrics.requests.WithLabelValues(c.Request.Method, route, codeStr).Inc()
+	s.metrics.duration.WithLabelValues(c.Request.Method, route, codeStr).Observe(elapsed.Seconds())
+
+	switch s.cfg.AccessLog {
+	case config.AccessLogOff:
+		return
+	case config.AccessLogErrors:
+		if code < 400 && elapsed < time.Second {
+			return
+		}
+	}
+	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
+		slog.String("method", c.Request.Method), slog.String("route", route),
+		slog.String("path", c.Request.URL.Path), slog.Int("status", code),
+		slog.Duration("elapsed", elapsed), slog.Int("bytes", c.Writer.Size()))
+}
+
+// recoverJSON turns a panic into a logged 500 with the usual error body.
+func (s *Server) recoverJSON(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			s.log.ErrorContext(c.Request.Context(), "panic", slog.Any("panic", r), slog.String("route", routeOf(c)))
+			s.writeError(c, shop.Errorf(shop.EINTERNAL, "Internal error."))
+		}
+	}()
+	c.Next()
+}
+
+var securityHeaders = [][2]string{
+	{"X-Content-Type-Options", "nosniff"},
+	{"X-Frame-Options", "DENY"},
+	{"Referrer-Policy", "strict-origin-when-cross-origin"},
+	{"Cross-Origin-Opener-Policy", "same-origin"},
+	{"Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"},
+	{"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"},
+}
+
+func (s *Server) securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	for _, kv := range securityHeaders {
+		h[kv[0]] = []string{kv[1]}
+	}
+	if s.cfg.CookieSecure {
+		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
+	c.Next()
+}
+
+// cors allows cross-origin calls only from configured origins. The shop
+// itself is same-origin and needs none.
+func (s *Server) cors(c *gin.Context) {
+	origin := c.GetHeader("Origin")
+	if origin == "" || !slices.Contains(s.cfg.AllowedOrigins, origin) {
+		if c.Request.Method == http.MethodOptions && origin != "" {
+			c.AbortWithStatus(http.StatusForbidden)
+			return
+		}
+		c.Next()
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Allow-Credentials", "true")
+	h.Add("Vary", "Origin")
+	if c.Request.Method == http.MethodOptions {
+		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Content-Type, Idempotency-Key, Authorization, If-None-Match")
+		h.Set("Access-Control-Max-Age", "600")
+		c.AbortWithStatus(http.StatusNoContent)
+		return
+	}
+	h.Set("Access-Control-Expose-Headers", "ETag, Retry-After, Idempotent-Replayed")
+	c.Next()
+}

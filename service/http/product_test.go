@@ -1,0 +1,144 @@
+package http_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/flashscale/flashscale/service/shop"
+)
+
+func TestListProducts(t *testing.T) {
+	env := newEnv(t, nil)
+	s := env.shopper()
+	r := s.do("GET", "/api/products", nil, nil)
+	if r.status != 200 {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	var body struct{ Products []shop.Product }
+	r.decode(t, &body)
+	if len(body.Products) != len(shop.SeedCatalog()) {
+		t.Fatalf("got %d products, want %d", len(body.Products), len(shop.SeedCatalog()))
+	}
+	byID := map[string]shop.Product{}
+	for _, p := range body.Products {
+		byID[p.ID] = p
+	}
+	dell := byID["dell-inspiron-15"]
+	if dell.Price != 5_500_000 || dell.MRP != 6_500_000 || dell.Currency != "INR" || dell.Stock <= 0 || dell.ImageURL == "" {
+		t.Fatalf("dell = %+v", dell)
+	}
+
+	if got := r.header.Get("Set-Cookie"); !bytes.Contains([]byte(got), []byte("fs_shopper=")) || !bytes.Contains([]byte(got), []byte("HttpOnly")) {
+		t.Fatalf("first contact must set an HttpOnly fs_shopper cookie, got %q", got)
+	}
+	if again := s.do("GET", "/api/products", nil, nil); again.header.Get("Set-Cookie") != "" {
+		t.Fatalf("a known shopper must keep its cookie, got a new one: %q", again.header.Get("Set-Cookie"))
+	}
+
+	etag := r.header.Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag")
+	}
+	if nm := s.do("GET", "/api/products", nil, map[string]string{"If-None-Match": etag}); nm.status != http.StatusNotModified || len(nm.body) != 0 {
+		t.Fatalf("If-None-Match: status %d body %q", nm.status, nm.body)
+	}
+
+	// An admin stock change is visible at once and changes the ETag.
+	if a := env.admin("PUT", "/api/admin/products/dell-inspiron-15/stock", map[string]int{"stock": 3}); a.status != 200 {
+		t.Fatalf("admin stock: %d %s", a.status, a.body)
+	}
+	r2 := s.do("GET", "/api/products", nil, map[string]string{"If-None-Match": etag})
+	if r2.status != 200 || r2.header.Get("ETag") == etag {
+		t.Fatalf("after a stock change: status %d etag %q (old %q)", r2.status, r2.header.Get("ETag"), etag)
+	}
+}
+
+func TestListProductsGzip(t *testing.T) {
+	env := newEnv(t, nil)
+	req, _ := http.NewRequest("GET", env.srv.URL+"/api/products", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding %q", res.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(zr)
+	if !bytes.HasPrefix(b, []byte(`{"products":[`)) {
+		t.Fatalf("gunzipped body %q", b[:min(len(b), 40)])
+	}
+}
+
+func TestGetProduct(t *testing.T) {
+	env := newEnv(t, nil)
+	s := env.shopper()
+	r := s.do("GET", "/api/products/samsung-43-4k-tv", nil, nil)
+	var body struct{ Product shop.Product }
+	r.decode(t, &body)
+	if r.status != 200 || body.Product.Price != 3_800_000 || body.Product.MRP != 4_800_000 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	r = s.do("GET", "/api/products/no-such-thing", nil, nil)
+	if r.status != 404 || r.errCode(t) != shop.ENOTFOUND {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+}
+
+func TestQuote(t *testing.T) {
+	env := newEnv(t, nil)
+	s := env.shopper()
+	env.admin("PUT", "/api/admin/products/lg-front-load-washer/stock", map[string]int{"stock": 1})
+	r := s.do("POST", "/api/cart/quote", map[string]any{"items": []map[string]any{
+		{"productId": "dell-inspiron-15", "quantity": 2, "price": 1},
+		{"productId": "lg-front-load-washer", "quantity": 2},
+		{"productId": "ghost", "quantity": 1},
+	}}, nil)
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	var body struct{ Quote shop.Quote }
+	r.decode(t, &body)
+	q := body.Quote
+	if len(q.Lines) != 3 || q.Available {
+		t.Fatalf("quote %+v", q)
+	}
+	if l := q.Lines[0]; !l.Available || l.UnitPrice != 5_500_000 || l.LineTotal != 11_000_000 {
+		t.Fatalf("client price must be ignored: %+v", l)
+	}
+	if l := q.Lines[1]; l.Available || l.Reason != "insufficient_stock" || l.Stock != 1 {
+		t.Fatalf("short line %+v", l)
+	}
+	if l := q.Lines[2]; l.Available || l.Reason != "not_found" {
+		t.Fatalf("unknown line %+v", l)
+	}
+	if q.Total != 11_000_000 {
+		t.Fatalf("total %d counts only available lines", q.Total)
+	}
+
+	for _, tc := range []struct {
+		name, body string
+		status     int
+		code       string
+	}{
+		{"empty cart", `{"items":[]}`, 422, shop.EINVALID},
+		{"zero quantity", `{"items":[{"productId":"dell-inspiron-15","quantity":0}]}`, 422, shop.EINVALID},
+		{"string quantity", `{"items":[{"productId":"dell-inspiron-15","quantity":"2"}]}`, 400, shop.EMALFORMED},
+		{"not json", `{"items":`, 400, shop.EMALFORMED},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := s.do("POST", "/api/cart/quote", tc.body, nil)
+			if r.status != tc.status || r.errCode(t) != tc.code {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+		})
+	}
+}

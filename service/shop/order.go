@@ -1,0 +1,106 @@
+package shop
+
+import (
+	"crypto/rand"
+	"time"
+)
+
+// Status is where an order is on its way to the shopper.
+type Status string
+
+// The order lifecycle, in order. An order only ever moves forward.
+const (
+	StatusProcessing     Status = "Processing"
+	StatusShipped        Status = "Shipped"
+	StatusOutForDelivery Status = "Out for Delivery"
+	StatusDelivered      Status = "Delivered"
+)
+
+var statusOrder = []Status{StatusProcessing, StatusShipped, StatusOutForDelivery, StatusDelivered}
+
+// Next returns the status after s, or an ECONFLICT error when s is final.
+func (s Status) Next() (Status, error) {
+	for i, st := range statusOrder {
+		if st == s && i+1 < len(statusOrder) {
+			return statusOrder[i+1], nil
+		}
+	}
+	return "", Errorf(ECONFLICT, "Order is already %s.", s)
+}
+
+// StatusChange is one entry of an order's history.
+type StatusChange struct {
+	Status Status    `json:"status"`
+	At     time.Time `json:"at"`
+}
+
+// Customer is who an order ships to.
+type Customer struct {
+	Name    string `json:"name" validate:"required,max=100"`
+	Email   string `json:"email" validate:"required,email,max=254"`
+	Phone   string `json:"phone" validate:"required,phone"`
+	Address string `json:"address" validate:"required,min=10,max=500"`
+}
+
+// OrderItem is one priced line of an order, frozen at checkout time.
+type OrderItem struct {
+	ProductID string `json:"productId"`
+	Name      string `json:"name"`
+	UnitPrice int64  `json:"unitPrice"`
+	Quantity  int    `json:"quantity"`
+	LineTotal int64  `json:"lineTotal"`
+}
+
+// Order is a placed order. ShopperID is the hash of the shopper's cookie
+// token; it is never sent to anyone.
+type Order struct {
+	ID        string         `json:"id"`
+	ShopperID string         `json:"-"`
+	Items     []OrderItem    `json:"items"`
+	Total     int64          `json:"total"`
+	Currency  string         `json:"currency"`
+	Customer  Customer       `json:"customer"`
+	Status    Status         `json:"status"`
+	History   []StatusChange `json:"history"`
+	CreatedAt time.Time      `json:"createdAt"`
+	// Seq orders a shopper's orders for keyset pagination.
+	Seq int64 `json:"-"`
+}
+
+// Units returns the number of units in the order.
+func (o Order) Units() int {
+	n := 0
+	for _, it := range o.Items {
+		n += it.Quantity
+	}
+	return n
+}
+
+// OrderPage asks for a page of a shopper's orders, newest first. Before is
+// the Seq of the last order of the previous page (0 for the first page).
+type OrderPage struct {
+	Limit  int
+	Before int64
+}
+
+// Page size bounds for order listings.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+const orderIDAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+// NewOrderID returns a random order id such as "FS-7K3M9Q2X4PAB": 60 random
+// bits, so ids are unguessable and can be made by any pod without a round trip.
+func NewOrderID() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on Linux
+	}
+	id := []byte("FS-")
+	for _, c := range b {
+		id = append(id, orderIDAlphabet[int(c)%len(orderIDAlphabet)])
+	}
+	return string(id)
+}

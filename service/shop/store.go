@@ -1,0 +1,45 @@
+package shop
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence contract. Both adapters (sqlite, postgres) pass
+// the same contract suite (service/storetest). Implementations translate
+// driver errors into *Error: no rows → ENOTFOUND, unique violation →
+// ECONFLICT, and anything unexpected → EINTERNAL.
+type Store interface {
+	// Ping checks the store is reachable (readiness).
+	Ping(ctx context.Context) error
+	Close() error
+
+	// SeedProducts inserts products only when the catalog is empty, so that
+	// several pods starting at once seed it exactly once. It reports whether
+	// it inserted anything.
+	SeedProducts(ctx context.Context, products []Product) (bool, error)
+	ListProducts(ctx context.Context) ([]Product, error)
+	GetProduct(ctx context.Context, id string) (Product, error)
+	SetStock(ctx context.Context, id string, stock int) (Product, error)
+	SetSaleWindow(ctx context.Context, id string, w SaleWindow) (Product, error)
+
+	// PlaceOrder reserves stock and records the order in one transaction:
+	// either every line's stock is decremented and the order exists, or
+	// nothing changed. Prices come from the store, never the request.
+	//
+	// If (ShopperID, IdempotencyKey) was used before with the same
+	// RequestHash it returns that order and replayed=true; with a different
+	// hash it fails with EIDEMPOTENCY. Unknown products fail with EINVALID
+	// (Fields name the line), short stock with ESOLDOUT (Shortages name
+	// every short line), a closed sale window with ESALEINACTIVE and a
+	// per-shopper cap with ELIMIT.
+	PlaceOrder(ctx context.Context, p PlaceOrder) (o Order, replayed bool, err error)
+
+	// ListOrders returns a shopper's orders, newest first.
+	ListOrders(ctx context.Context, shopperID string, page OrderPage) ([]Order, error)
+	// GetOrder returns one order of a shopper; another shopper's order is
+	// ENOTFOUND, exactly like a missing one.
+	GetOrder(ctx context.Context, shopperID, orderID string) (Order, error)
+	// AdvanceOrder moves an order to its next status (admin).
+	AdvanceOrder(ctx context.Context, orderID string, at time.Time) (Order, error)
+}
