@@ -80,6 +80,7 @@ func (e *testEnv) shopper() *shopper {
 }
 
 type resp struct {
+	close  bool // the server asked to close the connection
 	status int
 	header http.Header
 	body   []byte
@@ -131,7 +132,7 @@ func (s *shopper) do(method, path string, body any, hdr map[string]string) resp 
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return resp{status: res.StatusCode, header: res.Header, body: b}
+	return resp{close: res.Close, status: res.StatusCode, header: res.Header, body: b}
 }
 
 func validCustomer() shop.Customer {

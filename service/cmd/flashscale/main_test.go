@@ -12,8 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -64,7 +62,7 @@ func start(t *testing.T, dataDir string, env ...string) *proc {
 	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.Env = append(os.Environ(), append([]string{
 		fmt.Sprintf("PORT=%d", port), "FLASHSCALE_DATA_DIR=" + dataDir,
-		"FLASHSCALE_ADMIN_TOKEN=drain-test-admin-token",
+		"FLASHSCALE_ADMIN_TOKEN=drain-test-admin-token", "FLASHSCALE_ACCESS_LOG=off",
 	}, env...)...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -123,124 +121,84 @@ func isNotAccepted(err error) bool {
 }
 
 // TestGracefulDrainUnderLoad: SIGTERM during sustained traffic. Readiness
-// turns 503 at once, every request the server accepted completes, the
-// process exits 0, and every order it confirmed exists afterwards.
+// turns 503 at once while the instance keeps serving for the shutdown delay
+// (the load balancer's deregistration window); a request still being
+// uploaded when the listener closes completes; the process exits 0 and every
+// order it confirmed exists afterwards.
 func TestGracefulDrainUnderLoad(t *testing.T) {
 	data := t.TempDir()
-	p := start(t, data, "FLASHSCALE_SHUTDOWN_DELAY=700ms", "FLASHSCALE_DRAIN_TIMEOUT=10s", "DEPLOY_COLOR=blue")
+	const delay = 800 * time.Millisecond
+	p := start(t, data, "FLASHSCALE_SHUTDOWN_DELAY="+delay.String(), "FLASHSCALE_DRAIN_TIMEOUT=10s", "DEPLOY_COLOR=blue")
+	load := runShoppers(p.url, 16, "boat-airdopes-141")
 
-	type placed struct {
-		jar http.CookieJar
-		id  string
+	// A slow client: headers now, the rest of its body after the listener
+	// has closed. An accepted request must still be answered.
+	pr, pw := io.Pipe()
+	slow, _ := http.NewRequest("POST", p.url+"/api/checkout", pr)
+	slow.Header.Set("Content-Type", "application/json")
+	slow.Header.Set("Idempotency-Key", "slow-1")
+	slowJar, _ := cookiejar.New(nil)
+	slowRes := make(chan *http.Response, 1)
+	slowErr := make(chan error, 1)
+	go func() {
+		res, err := (&http.Client{Jar: slowJar}).Do(slow)
+		slowRes <- res
+		slowErr <- err
+	}()
+	body := `{"items":[{"productId":"dell-inspiron-15","quantity":1}],"customer":{"name":"Slow","email":"s@example.in","phone":"9876543210","address":"1 Test Street, Chennai"}}`
+	if _, err := pw.Write([]byte(body[:40])); err != nil {
+		t.Fatal(err)
 	}
-	var (
-		wg       sync.WaitGroup
-		ok, lost atomic.Int64
-		mu       sync.Mutex
-		orders   []placed
-		failures []string
-	)
-	stop := make(chan struct{})
-	for w := range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			jar, _ := cookiejar.New(nil)
-			c := &http.Client{Jar: jar, Timeout: 15 * time.Second}
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				var req *http.Request
-				if i%3 == 0 {
-					body := `{"items":[{"productId":"boat-airdopes-141","quantity":1}],"customer":{"name":"Drain","email":"d@example.in","phone":"9876543210","address":"1 Test Street, Chennai"}}`
-					req, _ = http.NewRequest("POST", p.url+"/api/checkout", strings.NewReader(body))
-					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("Idempotency-Key", fmt.Sprintf("w%d-%d", w, i))
-				} else {
-					req, _ = http.NewRequest("GET", p.url+"/api/products", nil)
-				}
-				res, err := c.Do(req)
-				if err != nil {
-					if isNotAccepted(err) {
-						return
-					}
-					lost.Add(1)
-					mu.Lock()
-					failures = append(failures, err.Error())
-					mu.Unlock()
-					return
-				}
-				b, _ := io.ReadAll(res.Body)
-				res.Body.Close()
-				switch {
-				case res.StatusCode == 201:
-					var id string
-					if _, after, found := strings.Cut(string(b), `"id":"`); found {
-						id, _, _ = strings.Cut(after, `"`)
-					}
-					mu.Lock()
-					orders = append(orders, placed{jar, id})
-					mu.Unlock()
-					ok.Add(1)
-				case res.StatusCode == 200 || res.StatusCode == 409:
-					ok.Add(1)
-				default:
-					lost.Add(1)
-					mu.Lock()
-					failures = append(failures, fmt.Sprintf("%s %s: %d %s", req.Method, req.URL.Path, res.StatusCode, b))
-					mu.Unlock()
-				}
-			}
-		}()
-	}
+
 	time.Sleep(time.Second)
+	sigAt := time.Now()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	// Readiness fails during the shutdown delay, while traffic still flows.
-	res, err := http.Get(p.url + "/readyz")
-	if err != nil || res.StatusCode != 503 {
-		t.Fatalf("readyz right after SIGTERM: %v %v", err, res)
-	}
-	res.Body.Close()
-	select {
-	case err := <-p.done:
-		p.done <- err
+	// Readiness fails at once, while traffic still flows.
+	for {
+		res, err := http.Get(p.url + "/readyz")
 		if err != nil {
-			t.Fatalf("exit: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("server did not exit within the drain timeout")
-	}
-	close(stop)
-	wg.Wait()
-	if lost.Load() > 0 {
-		t.Fatalf("%d accepted requests failed during the drain (ok %d): %v", lost.Load(), ok.Load(), failures[:min(len(failures), 5)])
-	}
-	if ok.Load() < 50 || len(orders) == 0 {
-		t.Fatalf("too little traffic to prove anything: %d ok, %d orders", ok.Load(), len(orders))
-	}
-
-	// Every confirmed order survived the shutdown.
-	q := start(t, data)
-	for _, o := range orders {
-		c := &http.Client{Jar: o.jar}
-		res, err := c.Get(q.url + "/api/orders/" + o.id)
-		if err != nil || res.StatusCode != 200 {
-			t.Fatalf("confirmed order %s missing after restart: %v %v", o.id, err, res)
+			t.Fatalf("readyz during the shutdown delay: %v", err)
 		}
 		res.Body.Close()
+		if res.StatusCode == 503 {
+			break
+		}
+		if time.Since(sigAt) > delay/4 {
+			t.Fatalf("readyz still %d %s after SIGTERM", res.StatusCode, time.Since(sigAt))
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	res, err = http.Get(q.url + "/api/products/boat-airdopes-141")
-	if err != nil {
+	// The load balancer stops sending new work within the delay.
+	time.Sleep(delay/2 - time.Since(sigAt))
+	load.finish(t)
+	// The listener is closed now; finish the slow upload.
+	time.Sleep(delay + 300*time.Millisecond - time.Since(sigAt))
+	if _, err := http.Get(p.url + "/healthz"); !isNotAccepted(err) {
+		t.Fatalf("the listener should be closed by now, got %v", err)
+	}
+	if _, err := pw.Write([]byte(body[40:])); err != nil {
 		t.Fatal(err)
+	}
+	pw.Close()
+	res, err := <-slowRes, <-slowErr
+	if err != nil {
+		t.Fatalf("the in-flight request failed: %v", err)
 	}
 	b, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if want := fmt.Sprintf(`"stock":%d`, 1000-len(orders)); !strings.Contains(string(b), want) {
-		t.Fatalf("stock after %d orders: %s, want %s", len(orders), b, want)
+	if res.StatusCode != 201 {
+		t.Fatalf("the in-flight checkout got %d %s", res.StatusCode, b)
+	}
+	waitExit(t, p)
+
+	// Every confirmed order survived the shutdown.
+	q := start(t, data)
+	load.checkNothingLost(t, q.url, "boat-airdopes-141", 1000)
+	_, after, _ := strings.Cut(string(b), `"id":"`)
+	id, _, _ := strings.Cut(after, `"`)
+	if res, err := (&http.Client{Jar: slowJar}).Get(q.url + "/api/orders/" + id); err != nil || res.StatusCode != 200 {
+		t.Fatalf("the slow order %s is missing: %v %v", id, err, res)
 	}
 }

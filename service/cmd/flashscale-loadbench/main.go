@@ -1,0 +1,316 @@
+// Command flashscale-loadbench measures how many flash-sale shoppers one
+// flashscale instance holds: it starts the real binary on a loopback port
+// (SQLite in a fresh directory, or a throwaway PostgreSQL database), drives
+// it with the closed-loop shopper model of service/loadtest, and prints
+// per-route throughput and latency, the server's peak RSS and CPU, and
+// whether the targets were met. `make bench` runs it.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/flashscale/flashscale/service/loadtest"
+)
+
+// Targets for one instance on the 2-core reference machine (docs/load.md).
+const (
+	targetP99 = 100 * time.Millisecond
+	targetRSS = 256 << 20
+)
+
+type envList []string
+
+func (e *envList) String() string { return strings.Join(*e, ",") }
+func (e *envList) Set(v string) error {
+	if !strings.Contains(v, "=") {
+		return fmt.Errorf("%q: want KEY=VALUE", v)
+	}
+	*e = append(*e, v)
+	return nil
+}
+
+type options struct {
+	bin, stores, adminURL, logDir string
+	users                         int
+	duration, rampUp              time.Duration
+	thinkMin, thinkMax            time.Duration
+	stock, hotStock               int
+	hotRatio                      float64
+	shedRetries                   int
+	serverEnv                     envList
+	strict                        bool
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var o options
+	fs := flag.NewFlagSet("flashscale-loadbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.bin, "bin", "bin/flashscale", "the flashscale binary to start")
+	fs.StringVar(&o.stores, "store", "sqlite,postgres", "stores to run against: sqlite, postgres, or both comma-separated")
+	fs.StringVar(&o.adminURL, "database-url", envOr("FLASHSCALE_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
+		"PostgreSQL server to create the throwaway database on (env FLASHSCALE_BENCH_DATABASE_URL)")
+	fs.IntVar(&o.users, "users", 5000, "concurrent shoppers")
+	fs.DurationVar(&o.duration, "duration", 60*time.Second, "length of each run, ramp-up included")
+	fs.DurationVar(&o.rampUp, "ramp-up", 10*time.Second, "spread the shoppers' starts over this")
+	fs.DurationVar(&o.thinkMin, "think-min", time.Second, "shortest think time between actions")
+	fs.DurationVar(&o.thinkMax, "think-max", 3*time.Second, "longest think time between actions")
+	fs.IntVar(&o.stock, "stock", 50000, "stock of every product at the start")
+	fs.IntVar(&o.hotStock, "hot-stock", 100, "stock of the doorbuster (first product), which sells out during the run")
+	fs.Float64Var(&o.hotRatio, "hot-ratio", 0.25, "share of checkouts that go for the doorbuster")
+	fs.IntVar(&o.shedRetries, "shed-retries", 3, "retries of a request shed with 503 overloaded before the shopper gives up")
+	fs.Var(&o.serverEnv, "server-env", "KEY=VALUE for the server (repeatable), e.g. FLASHSCALE_CHECKOUT_MAX_INFLIGHT=64")
+	fs.StringVar(&o.logDir, "log-dir", "", "keep the server logs here (default: a temporary directory, removed)")
+	fs.BoolVar(&o.strict, "strict", false, "exit 1 when a target (p99, peak RSS) is missed, not only on failed requests")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	stores := strings.Split(o.stores, ",")
+	for _, s := range stores {
+		if s != "sqlite" && s != "postgres" {
+			fmt.Fprintf(stderr, "flashscale-loadbench: -store %q: want sqlite, postgres or both\n", s)
+			return 2
+		}
+	}
+	if _, err := os.Stat(o.bin); err != nil {
+		fmt.Fprintf(stderr, "flashscale-loadbench: %v (build it with `make build`, or pass -bin)\n", err)
+		return 2
+	}
+	if err := raiseFileLimit(o.users); err != nil {
+		fmt.Fprintln(stderr, "flashscale-loadbench:", err)
+		return 1
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	version, _ := exec.Command(o.bin, "version").Output()
+	fmt.Fprintf(stdout, "flashscale-loadbench: %s", version)
+	fmt.Fprintf(stdout, "machine: %d CPUs, %s; server and load generator share them\n\n", runtime.NumCPU(), runtime.Version())
+
+	code := 0
+	for _, store := range stores {
+		c := benchStore(ctx, o, store, stdout)
+		code = max(code, c)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return code
+}
+
+// benchStore runs one store and returns the exit code it earns.
+func benchStore(ctx context.Context, o options, store string, out io.Writer) int {
+	fmt.Fprintf(out, "== %s: %d users, %s (ramp-up %s), think %s-%s ==\n", store, o.users, o.duration, o.rampUp, o.thinkMin, o.thinkMax)
+	fail := func(format string, args ...any) int {
+		fmt.Fprintf(out, "FAILED: "+format+"\n\n", args...)
+		return 1
+	}
+
+	work, err := os.MkdirTemp("", "flashscale-loadbench-")
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer os.RemoveAll(work)
+	logDir := work
+	if o.logDir != "" {
+		logDir = o.logDir
+		if err := os.MkdirAll(logDir, 0o755); err != nil {
+			return fail("%v", err)
+		}
+	}
+	logFile, err := os.Create(filepath.Join(logDir, "server-"+store+".log"))
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer logFile.Close()
+
+	so := loadtest.ServerOptions{Bin: o.bin, DataDir: filepath.Join(work, "data"), Env: o.serverEnv, Log: logFile}
+	if store == "postgres" {
+		dbURL, drop, err := loadtest.TempDatabase(ctx, o.adminURL)
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer func() {
+			dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := drop(dctx); err != nil {
+				fmt.Fprintf(out, "warning: dropping the throwaway database: %v\n", err)
+			}
+		}()
+		so.DatabaseURL, so.DataDir = dbURL, ""
+	}
+	srv, err := loadtest.StartServer(ctx, so)
+	if err != nil {
+		return fail("%v", err)
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			_ = srv.Stop(10 * time.Second)
+		}
+	}()
+
+	products, err := loadtest.Stock(ctx, srv, o.stock, o.hotStock)
+	if err != nil {
+		return fail("stocking the sale: %v", err)
+	}
+
+	cfg := loadtest.DefaultConfig(srv.URL, o.users, o.duration)
+	cfg.RampUp, cfg.ThinkMin, cfg.ThinkMax = o.rampUp, o.thinkMin, o.thinkMax
+	cfg.HotRatio, cfg.MaxShedRetries = o.hotRatio, o.shedRetries
+
+	if la, err := loadtest.LoadAverage(); err == nil && la > 1 {
+		fmt.Fprintf(out, "warning: load average %.1f before the run: other processes compete for the CPUs and the numbers will be worse than this machine can do\n", la)
+	}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	peaks := srv.WatchRuntime(watchCtx, 2*time.Second)
+	serverCPU0, _ := srv.CPUTime()
+	selfCPU0 := selfCPUTime()
+	res, err := loadtest.Run(ctx, cfg)
+	if err != nil {
+		return fail("%v", err)
+	}
+	stopWatch()
+	serverCPU1, cpuErr := srv.CPUTime()
+	selfCPU1 := selfCPUTime()
+	rss, rssErr := srv.PeakRSS()
+	if srv.Exited() {
+		return fail("the server died during the run:\n%s", srv.Output())
+	}
+
+	loadtest.WriteTable(out, res)
+	fmt.Fprintln(out)
+
+	code := 0
+	// Stock is the store's truth: what left it must be exactly what the
+	// shoppers were sold, or an order was lost or a unit oversold.
+	stockOK := true
+	for _, p := range products {
+		now, err := loadtest.GetProduct(ctx, srv.URL, p.ID)
+		if err != nil {
+			return fail("reading stock of %s: %v", p.ID, err)
+		}
+		if sold := int64(p.Stock - now.Stock); sold != res.UnitsBought[p.ID] || now.Stock < 0 {
+			fmt.Fprintf(out, "stock mismatch: %s went %d -> %d, shoppers were sold %d\n", p.ID, p.Stock, now.Stock, res.UnitsBought[p.ID])
+			stockOK = false
+		}
+	}
+
+	if err := srv.Stop(60 * time.Second); err != nil {
+		fmt.Fprintf(out, "server stop: %v\n", err)
+		code = 1
+	}
+	stopped = true
+
+	elapsed := res.Elapsed.Seconds()
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	if cpuErr == nil {
+		d := (serverCPU1 - serverCPU0).Seconds()
+		fmt.Fprintf(tw, "server CPU:\t%.1f s (%.0f%% of one core)\n", d, 100*d/elapsed)
+	}
+	d := (selfCPU1 - selfCPU0).Seconds()
+	fmt.Fprintf(tw, "generator CPU:\t%.1f s (%.0f%% of one core)\n", d, 100*d/elapsed)
+	if rssErr != nil {
+		fmt.Fprintf(tw, "server peak RSS:\tunknown: %v\n", rssErr)
+	} else {
+		fmt.Fprintf(tw, "server peak RSS:\t%s (VmHWM)\n", loadtest.MiB(rss))
+	}
+	if p := peaks(); len(p) > 0 {
+		fmt.Fprintf(tw, "server runtime peaks:\t%.0f goroutines, %.0f open fds, heap in use %s, stacks %s, Go runtime total %s (sampled every 2s)\n",
+			p["go_goroutines"], p["process_open_fds"], loadtest.MiB(int64(p["go_memstats_heap_inuse_bytes"])),
+			loadtest.MiB(int64(p["go_memstats_stack_inuse_bytes"])), loadtest.MiB(int64(p["go_memstats_sys_bytes"])))
+	}
+	stockMsg := "matches confirmed orders"
+	if !stockOK {
+		stockMsg = "MISMATCH"
+	}
+	fmt.Fprintf(tw, "units sold:\t%d (stock %s)\n", sum(res.UnitsBought), stockMsg)
+	tw.Flush()
+
+	p99 := res.Total.Quantile(99)
+	failed := res.Total.Failed()
+	met := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "MISSED"
+	}
+	fmt.Fprintln(out, "targets:")
+	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  %d users, zero failed requests\t%d failed\t%s\n", o.users, failed, met(failed == 0))
+	fmt.Fprintf(tw, "  p99 < %s\t%s\t%s\n", loadtest.Millis(targetP99), loadtest.Millis(p99), met(p99 < targetP99))
+	fmt.Fprintf(tw, "  peak RSS < %s\t%s\t%s\n", loadtest.MiB(targetRSS), loadtest.MiB(rss), met(rssErr == nil && rss < targetRSS))
+	tw.Flush()
+	if res.Total.Shed > 0 {
+		fmt.Fprintf(out, "note: %d responses were shed (503 overloaded) and retried\n", res.Total.Shed)
+	}
+	fmt.Fprintln(out)
+
+	if failed > 0 || !stockOK {
+		code = 1
+	}
+	if o.strict && (p99 >= targetP99 || rssErr != nil || rss >= targetRSS) {
+		code = 1
+	}
+	return code
+}
+
+// raiseFileLimit makes room for one socket per shopper plus slack. The
+// server is a child and inherits the limit (it is also a Go program, which
+// raises its own soft limit to the hard one).
+func raiseFileLimit(users int) error {
+	need := uint64(2*users + 1024)
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return err
+	}
+	if lim.Cur >= need {
+		return nil
+	}
+	lim.Cur = need
+	lim.Max = max(lim.Max, need)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return fmt.Errorf("%d users need %d open files; raising RLIMIT_NOFILE: %w (try `ulimit -n %d`)", users, need, err, need)
+	}
+	return nil
+}
+
+func selfCPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func sum(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
