@@ -40,7 +40,7 @@ type Config struct {
 
 	CheckoutMaxInFlight int           `env:"FLASHSCALE_CHECKOUT_MAX_INFLIGHT" envDefault:"256"`
 	CheckoutQueueWait   time.Duration `env:"FLASHSCALE_CHECKOUT_QUEUE_WAIT" envDefault:"250ms"`
-	CheckoutGroupCommit bool          `env:"FLASHSCALE_GROUP_COMMIT" envDefault:"true"`
+	CheckoutBatch       int           `env:"FLASHSCALE_CHECKOUT_BATCH" envDefault:"128"`
 
 	LogLevel  slog.Level `env:"FLASHSCALE_LOG_LEVEL" envDefault:"info"`
 	LogFormat string     `env:"FLASHSCALE_LOG_FORMAT" envDefault:"json"`
@@ -119,6 +119,9 @@ func (c *Config) Validate() error {
 	if c.CheckoutMaxInFlight < 1 {
 		errs = append(errs, fmt.Errorf("FLASHSCALE_CHECKOUT_MAX_INFLIGHT=%d: must be at least 1", c.CheckoutMaxInFlight))
 	}
+	if c.CheckoutBatch < 1 || c.CheckoutBatch > 1000 {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_CHECKOUT_BATCH=%d: must be 1-1000 (1 turns group commit off)", c.CheckoutBatch))
+	}
 	if c.CheckoutQueueWait < 0 {
 		errs = append(errs, fmt.Errorf("FLASHSCALE_CHECKOUT_QUEUE_WAIT=%s: must not be negative", c.CheckoutQueueWait))
 	}
@@ -182,7 +185,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("shutdownDelay", c.ShutdownDelay),
 		slog.Int("checkoutMaxInFlight", c.CheckoutMaxInFlight),
 		slog.Duration("checkoutQueueWait", c.CheckoutQueueWait),
-		slog.Bool("groupCommit", c.CheckoutGroupCommit),
+		slog.Int("checkoutBatch", c.CheckoutBatch),
 		slog.String("accessLog", c.AccessLog),
 	)
 }

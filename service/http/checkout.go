@@ -74,7 +74,7 @@ func (s *Server) placeOrder(c *gin.Context) (shop.Order, bool, error) {
 		return shop.Order{}, false, err
 	}
 	defer release()
-	return s.store.PlaceOrder(c, shop.PlaceOrder{
+	p := shop.PlaceOrder{
 		ID:             shop.NewOrderID(),
 		ShopperID:      shopperID(c),
 		IdempotencyKey: key,
@@ -82,5 +82,13 @@ func (s *Server) placeOrder(c *gin.Context) (shop.Order, bool, error) {
 		Items:          req.Items,
 		Customer:       req.Customer,
 		At:             s.now().UTC(),
-	})
+	}
+	o, replayed, err := s.store.PlaceOrder(c, p)
+	if shop.ErrorCode(err) == shop.ECONFLICT {
+		// The only conflict PlaceOrder reports is an order id clash (60
+		// random bits: rare, never twice): nothing was written, so retry.
+		p.ID = shop.NewOrderID()
+		o, replayed, err = s.store.PlaceOrder(c, p)
+	}
+	return o, replayed, err
 }

@@ -223,7 +223,11 @@ func benchStore(ctx context.Context, o options, store string, out io.Writer) int
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	if cpuErr == nil {
 		d := (serverCPU1 - serverCPU0).Seconds()
-		fmt.Fprintf(tw, "server CPU:\t%.1f s (%.0f%% of one core)\n", d, 100*d/elapsed)
+		perReq := 0.0
+		if res.Total.Requests > 0 {
+			perReq = d / float64(res.Total.Requests) * 1e6
+		}
+		fmt.Fprintf(tw, "server CPU:\t%.1f s (%.0f%% of one core), %.0f µs per request\n", d, 100*d/elapsed, perReq)
 	}
 	d := (selfCPU1 - selfCPU0).Seconds()
 	fmt.Fprintf(tw, "generator CPU:\t%.1f s (%.0f%% of one core)\n", d, 100*d/elapsed)

@@ -15,8 +15,10 @@ import (
 // SQLite file. Both run their migrations before returning.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (shop.Store, error) {
 	if cfg.DatabaseURL != "" {
-		log.Info("opening PostgreSQL store", slog.Int("maxConns", cfg.DBMaxConns))
-		return postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+		log.Info("opening PostgreSQL store", slog.Int("maxConns", cfg.DBMaxConns), slog.Int("checkoutBatch", cfg.CheckoutBatch))
+		batching := postgres.DefaultBatching()
+		batching.MaxBatch = cfg.CheckoutBatch
+		return postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns, postgres.WithBatching(batching))
 	}
 	path := filepath.Join(cfg.DataDir, "flashscale.db")
 	log.Info("opening embedded SQLite store", slog.String("path", path))

@@ -1,0 +1,296 @@
+// Package sqlite is the embedded shop.Store: one SQLite file, pure Go
+// (modernc.org/sqlite, no cgo), for running the shop on one machine with no
+// database server. SQLite allows one writer at a time, so every write goes
+// through a single connection that begins its transactions IMMEDIATE (taking
+// the write lock up front): checkouts queue in Go instead of failing with
+// SQLITE_BUSY, and each one sees the stock the previous one left. Reads use
+// a separate pool and, thanks to WAL, never wait for writes.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/flashscale/flashscale/service/shop"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is a shop.Store on one SQLite database file.
+type Store struct {
+	w *sql.DB // the single writer connection
+	r *sql.DB // readers
+}
+
+var _ shop.Store = (*Store)(nil)
+
+// pragmas apply to every connection. busy_timeout only matters when another
+// process holds the file; synchronous=FULL makes a commit durable before
+// PlaceOrder returns, at the cost of one fsync per write transaction.
+const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+
+// Open opens (creating if needed, with its directory) the database at path
+// and runs the embedded migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" || strings.ContainsRune(path, '?') {
+		return nil, fmt.Errorf("sqlite: invalid database path %q", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("sqlite: create data directory: %w", err)
+	}
+	w, err := sql.Open("sqlite", path+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	return &Store{w: w, r: r}, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping checks the database file can be read.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.r.PingContext(ctx); err != nil {
+		return shop.Internal(err, "Database is unavailable.")
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// write runs fn in an IMMEDIATE transaction on the writer connection.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// SeedProducts inserts products when the catalog is empty. Writes are
+// serialised, so the emptiness check and the inserts are atomic.
+func (s *Store) SeedProducts(ctx context.Context, products []shop.Product) (bool, error) {
+	if len(products) == 0 {
+		return false, nil
+	}
+	for _, p := range products {
+		if err := shop.ValidateStock(p.Stock); err != nil {
+			return false, err
+		}
+		if err := p.SaleWindow.Validate(); err != nil {
+			return false, err
+		}
+	}
+	inserted := false
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var exists bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM products)`).Scan(&exists); err != nil || exists {
+			return err
+		}
+		now := fmtTime(time.Now())
+		for i, p := range products {
+			cur := p.Currency
+			if cur == "" {
+				cur = shop.Currency
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO products (id, position, name, description, image_url,
+				price, mrp, currency, stock, sale_starts_at, sale_ends_at, max_per_shopper, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				p.ID, i, p.Name, p.Description, p.ImageURL, p.Price, p.MRP, cur, p.Stock,
+				fmtTimePtr(p.SaleStartsAt), fmtTimePtr(p.SaleEndsAt), p.MaxPerShopper, now); err != nil {
+				return err
+			}
+		}
+		inserted = true
+		return nil
+	})
+	if err != nil {
+		return false, translate(err, "Seeding the catalog failed.")
+	}
+	return inserted, nil
+}
+
+const productColumns = `id, name, description, image_url, price, mrp, currency, stock,
+	sale_starts_at, sale_ends_at, max_per_shopper`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanProduct(row scanner) (shop.Product, error) {
+	var p shop.Product
+	var starts, ends sql.NullString
+	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.ImageURL, &p.Price, &p.MRP, &p.Currency, &p.Stock,
+		&starts, &ends, &p.MaxPerShopper)
+	if err != nil {
+		return p, err
+	}
+	if p.SaleStartsAt, err = parseTimePtr(starts); err != nil {
+		return p, err
+	}
+	p.SaleEndsAt, err = parseTimePtr(ends)
+	return p, err
+}
+
+// ListProducts returns the catalog in seed order.
+func (s *Store) ListProducts(ctx context.Context) ([]shop.Product, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+productColumns+` FROM products ORDER BY position, id`)
+	if err != nil {
+		return nil, translate(err, "Listing products failed.")
+	}
+	defer rows.Close()
+	var out []shop.Product
+	for rows.Next() {
+		p, err := scanProduct(rows)
+		if err != nil {
+			return nil, translate(err, "Listing products failed.")
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "Listing products failed.")
+	}
+	return out, nil
+}
+
+// GetProduct returns one product with its current stock.
+func (s *Store) GetProduct(ctx context.Context, id string) (shop.Product, error) {
+	p, err := scanProduct(s.r.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE id = ?`, id))
+	if err != nil {
+		return shop.Product{}, translate(err, "Product not found.")
+	}
+	return p, nil
+}
+
+// SetStock sets a product's stock (admin restock or correction).
+func (s *Store) SetStock(ctx context.Context, id string, stock int) (shop.Product, error) {
+	if err := shop.ValidateStock(stock); err != nil {
+		return shop.Product{}, err
+	}
+	var p shop.Product
+	err := s.write(ctx, func(tx *sql.Tx) (err error) {
+		p, err = scanProduct(tx.QueryRowContext(ctx, `UPDATE products SET stock = ?, updated_at = ?
+			WHERE id = ? RETURNING `+productColumns, stock, fmtTime(time.Now()), id))
+		return err
+	})
+	if err != nil {
+		return shop.Product{}, translate(err, "Product not found.")
+	}
+	return p, nil
+}
+
+// SetSaleWindow sets when a product may be bought; nil bounds are open.
+func (s *Store) SetSaleWindow(ctx context.Context, id string, win shop.SaleWindow) (shop.Product, error) {
+	if err := win.Validate(); err != nil {
+		return shop.Product{}, err
+	}
+	var p shop.Product
+	err := s.write(ctx, func(tx *sql.Tx) (err error) {
+		p, err = scanProduct(tx.QueryRowContext(ctx, `UPDATE products
+			SET sale_starts_at = ?, sale_ends_at = ?, updated_at = ? WHERE id = ? RETURNING `+productColumns,
+			fmtTimePtr(win.SaleStartsAt), fmtTimePtr(win.SaleEndsAt), fmtTime(time.Now()), id))
+		return err
+	})
+	if err != nil {
+		return shop.Product{}, translate(err, "Product not found.")
+	}
+	return p, nil
+}
+
+// translate maps a driver error to the domain: no rows → ENOTFOUND with
+// notFound as the message, unique violation → ECONFLICT, the rest internal.
+func translate(err error, notFound string) error {
+	var se *shop.Error
+	var le *sqlite.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se):
+		return err
+	case errors.Is(err, sql.ErrNoRows):
+		return shop.Errorf(shop.ENOTFOUND, "%s", notFound)
+	case errors.As(err, &le) && (le.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || le.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY):
+		return &shop.Error{Code: shop.ECONFLICT, Message: "The request conflicts with existing data.", Err: err}
+	}
+	return shop.Internal(err, "Database error.")
+}
+
+// timeFormat is fixed-width so stored times sort as strings; microseconds
+// match the PostgreSQL store.
+const timeFormat = "2006-01-02T15:04:05.000000Z"
+
+func dbTime(t time.Time) time.Time {
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+func fmtTime(t time.Time) string { return dbTime(t).Format(timeFormat) }
+
+func fmtTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return fmtTime(*t)
+}
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(timeFormat, s)
+	return t.UTC(), err
+}
+
+func parseTimePtr(s sql.NullString) (*time.Time, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	t, err := parseTime(s.String)
+	return &t, err
+}
