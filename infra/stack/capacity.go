@@ -147,7 +147,10 @@ func (r CapacityReport) String() string {
 // Pack places the workloads on `nodes` nodes of type t (first fit, largest
 // requests first) after reserving every node's DaemonSet pods.
 func Pack(t InstanceType, nodes int, workloads []Workload) CapacityReport {
-	type node struct{ cpu, mem int64; pods int }
+	type node struct {
+		cpu, mem int64
+		pods     int
+	}
 	free := make([]node, nodes)
 	for i := range free {
 		free[i] = node{cpu: t.AllocatableCPUMilli(), mem: t.AllocatableMemoryMi(), pods: t.MaxPods}

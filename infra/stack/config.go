@@ -43,7 +43,7 @@ type ConfigKey struct {
 	Default     string // "" with Required=false means optional without default
 	Required    bool
 	Secret      bool
-	Declared    bool // declared in Pulumi.yaml (optional secrets are not: a declared key without default is required by the CLI)
+	Declared    bool // declared in Pulumi.yaml; optional keys without a default are not (the CLI requires a declared key that has no default)
 	Description string
 }
 
@@ -55,7 +55,7 @@ var ConfigKeys = []ConfigKey{
 	{Name: "vpcCidr", Type: "string", Default: "10.0.0.0/16", Declared: true, Description: "IPv4 CIDR of the VPC; must be a /16."},
 	{Name: "azCount", Type: "integer", Default: "2", Declared: true, Description: "Number of availability zones (2 or 3) for subnets and nodes."},
 	{Name: "natGateways", Type: "string", Default: "perAz", Declared: true, Description: "NAT gateway layout: perAz (one per AZ, highly available) or single (one shared, cheap)."},
-	{Name: "kubernetesVersion", Type: "string", Default: "1.33", Declared: true, Description: "EKS Kubernetes version (1.30 or newer: the preStop hook uses the native sleep action)."},
+	{Name: "kubernetesVersion", Type: "string", Default: "1.35", Declared: true, Description: "EKS Kubernetes version (1.30 or newer: the preStop hook uses the native sleep action)."},
 	{Name: "nodeInstanceType", Type: "string", Default: "m6i.large", Declared: true, Description: "EC2 instance type of the managed node group (x86_64, Amazon Linux 2023); one of the types in the capacity table."},
 	{Name: "nodeMinSize", Type: "integer", Default: "2", Declared: true, Description: "Minimum node count of the managed node group."},
 	{Name: "nodeDesiredSize", Type: "integer", Default: "3", Declared: true, Description: "Desired node count of the managed node group."},
@@ -76,7 +76,7 @@ var ConfigKeys = []ConfigKey{
 	{Name: "dbDeletionProtection", Type: "boolean", Default: "true", Declared: true, Description: "Enable RDS deletion protection (and take a final snapshot on delete)."},
 	{Name: "dbBackupRetentionDays", Type: "integer", Default: "7", Declared: true, Description: "Automated backup retention in days (1 to 35; backups are always on)."},
 	{Name: "dashboardsDir", Type: "string", Default: "dashboards", Declared: true, Description: "Directory of Grafana dashboard JSON files and alerts/flashscale-rules.yaml, relative to the project root (the folder of Pulumi.yaml)."},
-	{Name: "certificateArn", Type: "string", Default: "", Declared: true, Description: "Optional ACM certificate ARN; when set the ALB also listens on HTTPS 443 and redirects HTTP to HTTPS."},
+	{Name: "certificateArn", Type: "string", Description: "Optional ACM certificate ARN; when set the ALB also listens on HTTPS 443 and redirects HTTP to HTTPS (not declared in Pulumi.yaml: optional without a default)."},
 	{Name: "dbPassword", Type: "string", Required: true, Secret: true, Declared: true, Description: "Master password of the database (secret, 8 to 128 printable ASCII characters, none of / @ \" or space)."},
 	{Name: "grafanaAdminPassword", Type: "string", Required: true, Secret: true, Declared: true, Description: "Grafana admin password (secret, at least 8 characters)."},
 	{Name: "adminToken", Type: "string", Secret: true, Description: "Optional admin API token passed to the service as FLASHSCALE_ADMIN_TOKEN (secret; not declared in Pulumi.yaml so it can stay unset)."},
@@ -114,10 +114,10 @@ type Config struct {
 	HpaMaxReplicas int
 	HpaCpuTarget   int
 
-	CPURequest    string
-	CPULimit      string
-	MemoryRequest string
-	MemoryLimit   string
+	CPURequest      string
+	CPULimit        string
+	MemoryRequest   string
+	MemoryLimit     string
 	CPURequestMilli int64
 	MemoryRequestMi int64
 
@@ -317,8 +317,8 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	cpuLim, err2 := ParseCPU(c.CPULimit)
 	memReq, err3 := ParseMemoryMi(c.MemoryRequest)
 	memLim, err4 := ParseMemoryMi(c.MemoryLimit)
-	for key, err := range map[string]error{"cpuRequest": err1, "cpuLimit": err2, "memoryRequest": err3, "memoryLimit": err4} {
-		if err != nil {
+	for i, key := range []string{"cpuRequest", "cpuLimit", "memoryRequest", "memoryLimit"} {
+		if err := []error{err1, err2, err3, err4}[i]; err != nil {
 			r.fail("invalid config %s: %v", fullKey(key), err)
 		}
 	}

@@ -1,0 +1,12 @@
+// Command infra is the Pulumi program of FlashScale (Pulumi.yaml: `main: infra/`).
+// It only runs stack.Program; see package stack and docs/infra.md.
+package main
+
+import (
+	"github.com/flashscale/flashscale/infra/stack"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+func main() {
+	pulumi.Run(stack.Program)
+}

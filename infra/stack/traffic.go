@@ -1,0 +1,221 @@
+package stack
+
+import (
+	"encoding/json"
+	"fmt"
+
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Traffic routing constants.
+const (
+	// PreviewHeader routes a request to the preview (idle) colour when it carries value "true".
+	PreviewHeader      = "X-Flashscale-Preview"
+	PreviewHeaderValue = "true"
+	ServicePort        = 80
+	IngressName        = "flashscale"
+	albPrefix          = "alb.ingress.kubernetes.io/"
+	// Ingress backends that point at annotation-defined actions.
+	actionLive         = "live"
+	actionPreview      = "preview"
+	actionBlockMetrics = "block-metrics"
+)
+
+// TrafficArgs configures the Services and the Ingress.
+type TrafficArgs struct {
+	Config       *Config
+	Cluster      *Cluster
+	App          *App
+	LBController *LoadBalancerController
+}
+
+// Traffic is one Service per colour (fixed selectors, never edited) and one
+// internet-facing ALB Ingress that forwards to both Services with weights from
+// activeColor (100 live / 0 preview), plus a header rule that forwards only to
+// the preview colour, so a release is smoke-tested through the real load
+// balancer before the flip.
+type Traffic struct {
+	pulumi.ResourceState
+
+	Ingress *networkingv1.Ingress
+	SiteUrl pulumi.StringOutput
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// IngressAnnotations are the ALB annotations: scheme, IP targets, health check,
+// the weighted `live` forward, the header-matched `preview` forward and a 404
+// for /metrics (scraped in-cluster only). Only the live weights and the preview
+// target depend on activeColor.
+func IngressAnnotations(cfg *Config) map[string]string {
+	weight := func(color string) int {
+		if color == cfg.ActiveColor {
+			return 100
+		}
+		return 0
+	}
+	var groups []any
+	for _, color := range Colors {
+		groups = append(groups, map[string]any{
+			"serviceName": DeploymentName(color),
+			"servicePort": fmt.Sprint(ServicePort),
+			"weight":      weight(color),
+		})
+	}
+	a := map[string]string{
+		"pulumi.com/skipAwait":                     "true", // do not wait for the ALB address
+		albPrefix + "scheme":                       "internet-facing",
+		albPrefix + "target-type":                  "ip",
+		albPrefix + "healthcheck-path":             "/readyz",
+		albPrefix + "healthcheck-port":             "traffic-port",
+		albPrefix + "success-codes":                "200",
+		albPrefix + "healthcheck-interval-seconds": "10",
+		albPrefix + "healthy-threshold-count":      "2",
+		albPrefix + "unhealthy-threshold-count":    "2",
+		albPrefix + "target-group-attributes":      fmt.Sprintf("deregistration_delay.timeout_seconds=%d", cfg.PreStopSleepSeconds+cfg.DrainTimeoutSeconds),
+		albPrefix + "load-balancer-attributes":     "routing.http.drop_invalid_header_fields.enabled=true",
+		albPrefix + "tags":                         fmt.Sprintf("project=%s,stack=%s", cfg.Project, cfg.Stack),
+		albPrefix + "actions." + actionLive: mustJSON(map[string]any{
+			"type":          "forward",
+			"forwardConfig": map[string]any{"targetGroups": groups},
+		}),
+		albPrefix + "actions." + actionPreview: mustJSON(map[string]any{
+			"type": "forward",
+			"forwardConfig": map[string]any{"targetGroups": []any{map[string]any{
+				"serviceName": DeploymentName(cfg.PreviewColor),
+				"servicePort": fmt.Sprint(ServicePort),
+				"weight":      100,
+			}}},
+		}),
+		albPrefix + "conditions." + actionPreview: mustJSON([]any{map[string]any{
+			"field": "http-header",
+			"httpHeaderConfig": map[string]any{
+				"httpHeaderName": PreviewHeader,
+				"values":         []any{PreviewHeaderValue},
+			},
+		}}),
+		albPrefix + "actions." + actionBlockMetrics: mustJSON(map[string]any{
+			"type": "fixed-response",
+			"fixedResponseConfig": map[string]any{
+				"contentType": "text/plain",
+				"statusCode":  "404",
+				"messageBody": "not found",
+			},
+		}),
+	}
+	if cfg.CertificateArn != "" {
+		a[albPrefix+"listen-ports"] = `[{"HTTP":80},{"HTTPS":443}]`
+		a[albPrefix+"certificate-arn"] = cfg.CertificateArn
+		a[albPrefix+"ssl-redirect"] = "443"
+		a[albPrefix+"ssl-policy"] = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+	} else {
+		a[albPrefix+"listen-ports"] = `[{"HTTP":80}]`
+	}
+	return a
+}
+
+func actionBackend(action string) networkingv1.IngressBackendArgs {
+	return networkingv1.IngressBackendArgs{
+		Service: networkingv1.IngressServiceBackendArgs{
+			Name: pulumi.String(action),
+			Port: networkingv1.ServiceBackendPortArgs{Name: pulumi.String("use-annotation")},
+		},
+	}
+}
+
+// NewTraffic creates the colour Services and the Ingress.
+func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pulumi.ResourceOption) (*Traffic, error) {
+	c := &Traffic{}
+	if err := ctx.RegisterComponentResource("flashscale:infra:Traffic", name, c, opts...); err != nil {
+		return nil, err
+	}
+	cfg := args.Config
+	inNs := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(args.Cluster.Provider),
+		pulumi.DependsOn([]pulumi.Resource{args.App.Namespace})}
+
+	var services []pulumi.Resource
+	for _, color := range Colors {
+		svc, err := corev1.NewService(ctx, name+"-"+color+"-service", &corev1.ServiceArgs{
+			Metadata: metav1.ObjectMetaArgs{
+				Name:      pulumi.String(DeploymentName(color)),
+				Namespace: pulumi.String(AppNamespace),
+				Labels:    PodLabels(color),
+			},
+			Spec: corev1.ServiceSpecArgs{
+				Type:     pulumi.String("ClusterIP"),
+				Selector: PodLabels(color), // fixed: a flip never edits it
+				Ports: corev1.ServicePortArray{
+					corev1.ServicePortArgs{
+						Name:       pulumi.String(AppPortName),
+						Port:       pulumi.Int(ServicePort),
+						TargetPort: pulumi.String(AppPortName),
+						Protocol:   pulumi.String("TCP"),
+					},
+				},
+			},
+		}, inNs...)
+		if err != nil {
+			return nil, err
+		}
+		services = append(services, svc)
+	}
+
+	annotations := pulumi.StringMap{}
+	for k, v := range IngressAnnotations(cfg) {
+		annotations[k] = pulumi.String(v)
+	}
+	prefix, exact := pulumi.String("Prefix"), pulumi.String("Exact")
+	ingress, err := networkingv1.NewIngress(ctx, name+"-ingress", &networkingv1.IngressArgs{
+		Metadata: metav1.ObjectMetaArgs{
+			Name:        pulumi.String(IngressName),
+			Namespace:   pulumi.String(AppNamespace),
+			Labels:      pulumi.StringMap{"app": pulumi.String(AppName)},
+			Annotations: annotations,
+		},
+		Spec: networkingv1.IngressSpecArgs{
+			IngressClassName: pulumi.String("alb"),
+			Rules: networkingv1.IngressRuleArray{
+				networkingv1.IngressRuleArgs{
+					Http: networkingv1.HTTPIngressRuleValueArgs{
+						// Order matters: the ALB evaluates the rules top down.
+						Paths: networkingv1.HTTPIngressPathArray{
+							networkingv1.HTTPIngressPathArgs{Path: pulumi.String("/metrics"), PathType: exact, Backend: actionBackend(actionBlockMetrics)},
+							networkingv1.HTTPIngressPathArgs{Path: pulumi.String("/"), PathType: prefix, Backend: actionBackend(actionPreview)},
+							networkingv1.HTTPIngressPathArgs{Path: pulumi.String("/"), PathType: prefix, Backend: actionBackend(actionLive)},
+						},
+					},
+				},
+			},
+		},
+	}, withOpts(inNs, pulumi.DependsOn(append(services, args.LBController.Release)))...)
+	if err != nil {
+		return nil, err
+	}
+	c.Ingress = ingress
+
+	scheme := "http"
+	if cfg.CertificateArn != "" {
+		scheme = "https"
+	}
+	hostname := ingress.Status.LoadBalancer().Ingress().Index(pulumi.Int(0)).Hostname()
+	c.SiteUrl = hostname.ApplyT(func(h *string) string {
+		if h == nil || *h == "" {
+			return "pending: the ALB is still being provisioned (run `pulumi refresh`)"
+		}
+		return scheme + "://" + *h
+	}).(pulumi.StringOutput)
+
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"siteUrl": c.SiteUrl}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
