@@ -11,7 +11,7 @@ BUILD_TIME ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS    := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).BuildTime=$(BUILD_TIME)
 GOBUILD    := CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)"
 
-.PHONY: all web build run test deps test-go test-web test-e2e test-locust fuzz bench lint clean
+.PHONY: all web build release-tools image run test deps test-go test-web test-e2e test-locust fuzz bench lint clean
 
 all: build
 
@@ -26,6 +26,16 @@ web: webapp/node_modules/.package-lock.json
 ## build: bin/flashscale with the web shop embedded
 build: web
 	$(GOBUILD) -o bin/flashscale ./service/cmd/flashscale
+
+## release-tools: the daemonless image builder and the blue/green release command
+release-tools:
+	$(GOBUILD) -o bin/flashscale-release ./service/cmd/flashscale-release
+	$(GOBUILD) -o bin/flashscale-image ./service/cmd/flashscale-image
+
+## image: the OCI image tarball (no Docker daemon needed), tagged <version>-<short sha>
+image: build release-tools
+	bin/flashscale-image --binary bin/flashscale --version $(VERSION) --revision $$(git rev-parse HEAD) \
+		--created $$(git log -1 --format=%ct) --tarball build/flashscale-$(VERSION).oci.tar
 
 ## run: the shop on http://localhost:8080 with the embedded SQLite store in ./data
 run: build
@@ -63,5 +73,5 @@ lint:
 	go vet ./...
 
 clean:
-	rm -rf bin data webapp/node_modules
+	rm -rf bin build data webapp/node_modules
 	find service/web/dist -mindepth 1 ! -name .keep -delete

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs and starts what the test suite talks to for real: PostgreSQL,
-# Prometheus + promtool, Locust, Chromium (and Node/npm for the web shop).
+# Prometheus + promtool, Locust, Chromium, Groovy (and Node/npm for the web shop).
 # Idempotent: a machine that has them running is left alone. Needs root
 # (or sudo) only when something is missing.
 set -euo pipefail
@@ -15,6 +15,7 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 /usr/bin/python3 -c 'import locust' >/dev/null 2>&1 || need+=(python3-locust)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+command -v groovy >/dev/null 2>&1 || need+=(groovy) # parses the Jenkinsfile in tests
 command -v go >/dev/null 2>&1 || { echo "deps: Go 1.26 is required (https://go.dev/dl)" >&2; exit 1; }
 
 if [ ${#need[@]} -gt 0 ]; then

@@ -370,12 +370,6 @@ func Rollback(ctx context.Context, o Options) error {
 	return nil
 }
 
-// ColorStatus is what one colour runs according to the stack.
-type ColorStatus struct {
-	Color, Version string
-	Live           bool
-}
-
 // Status prints which colour is live and what each runs, and with a site
 // URL (option or stack output) what the live and preview routes answer.
 func Status(ctx context.Context, o Options, w io.Writer) error {
