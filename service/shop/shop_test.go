@@ -1,0 +1,155 @@
+package shop_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flashscale/flashscale/service/shop"
+)
+
+func valid() shop.CheckoutRequest {
+	return shop.CheckoutRequest{
+		Items:    []shop.LineRequest{{ProductID: "a", Quantity: 1}, {ProductID: "b", Quantity: 2}},
+		Customer: shop.Customer{Name: "Asha Rao", Email: "asha@example.in", Phone: "+91 98765-43210", Address: "12 MG Road, Bengaluru"},
+	}
+}
+
+func TestCheckoutValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(*shop.CheckoutRequest)
+		fields []string
+	}{
+		{"valid", func(*shop.CheckoutRequest) {}, nil},
+		{"no items", func(r *shop.CheckoutRequest) { r.Items = nil }, []string{"items"}},
+		{"too many lines", func(r *shop.CheckoutRequest) {
+			r.Items = nil
+			for i := range shop.MaxLinesPerOrder + 1 {
+				r.Items = append(r.Items, shop.LineRequest{ProductID: strings.Repeat("p", i+1), Quantity: 1})
+			}
+		}, []string{"items"}},
+		{"duplicate line", func(r *shop.CheckoutRequest) { r.Items[1].ProductID = "a" }, []string{"items[1].productId"}},
+		{"quantity bounds", func(r *shop.CheckoutRequest) { r.Items[0].Quantity = 0; r.Items[1].Quantity = 11 }, []string{"items[0].quantity", "items[1].quantity"}},
+		{"missing customer", func(r *shop.CheckoutRequest) { r.Customer = shop.Customer{} },
+			[]string{"customer.name", "customer.email", "customer.phone", "customer.address"}},
+		{"header injection in email", func(r *shop.CheckoutRequest) { r.Customer.Email = "a@b.in\r\nBcc: x@y.z" }, []string{"customer.email"}},
+		{"short phone", func(r *shop.CheckoutRequest) { r.Customer.Phone = "12345" }, []string{"customer.phone"}},
+		{"letters in phone", func(r *shop.CheckoutRequest) { r.Customer.Phone = "98765abcde" }, []string{"customer.phone"}},
+		{"short address", func(r *shop.CheckoutRequest) { r.Customer.Address = "Pune" }, []string{"customer.address"}},
+		{"long name", func(r *shop.CheckoutRequest) { r.Customer.Name = strings.Repeat("x", 101) }, []string{"customer.name"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := valid()
+			tc.mutate(&r)
+			r.Normalize()
+			err := r.Validate()
+			if tc.fields == nil {
+				if err != nil {
+					t.Fatalf("unexpected %v", err)
+				}
+				return
+			}
+			e, ok := err.(*shop.Error)
+			if !ok || e.Code != shop.EINVALID {
+				t.Fatalf("want EINVALID, got %v", err)
+			}
+			for _, f := range tc.fields {
+				if e.Fields[f] == "" {
+					t.Errorf("no message for %s in %v", f, e.Fields)
+				}
+			}
+			if len(e.Fields) != len(tc.fields) {
+				t.Errorf("fields %v, want exactly %v", e.Fields, tc.fields)
+			}
+		})
+	}
+}
+
+func TestHashIgnoresLineOrderAndWhitespace(t *testing.T) {
+	a, b := valid(), valid()
+	b.Items[0], b.Items[1] = b.Items[1], b.Items[0]
+	b.Customer.Email = "  asha@example.in "
+	a.Normalize()
+	b.Normalize()
+	if a.Hash() != b.Hash() {
+		t.Fatal("the same cart must hash the same")
+	}
+	b.Items[0].Quantity++
+	if a.Hash() == b.Hash() {
+		t.Fatal("a different cart must hash differently")
+	}
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	for key, code := range map[string]string{
+		"": shop.EKEYREQUIRED, "a b": shop.EINVALID, strings.Repeat("k", 129): shop.EINVALID, "ok-key_123": "",
+		"bad\u00e9": shop.EINVALID,
+	} {
+		if got := shop.ErrorCode(shop.ValidateIdempotencyKey(key)); got != code {
+			t.Errorf("%q: %q, want %q", key, got, code)
+		}
+	}
+}
+
+func TestStatusNext(t *testing.T) {
+	s := shop.StatusProcessing
+	for _, want := range []shop.Status{shop.StatusShipped, shop.StatusOutForDelivery, shop.StatusDelivered} {
+		next, err := s.Next()
+		if err != nil || next != want {
+			t.Fatalf("%s.Next() = %s, %v; want %s", s, next, err, want)
+		}
+		s = next
+	}
+	if _, err := s.Next(); shop.ErrorCode(err) != shop.ECONFLICT {
+		t.Fatalf("Delivered.Next(): %v", err)
+	}
+}
+
+func TestPriceQuote(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	later := now.Add(time.Hour)
+	products := map[string]shop.Product{
+		"tv":    {ID: "tv", Name: "TV", Price: 100, MRP: 150, Stock: 5},
+		"empty": {ID: "empty", Price: 10, Stock: 0},
+		"soon":  {ID: "soon", Price: 10, Stock: 9, SaleWindow: shop.SaleWindow{SaleStartsAt: &later}},
+	}
+	q := shop.PriceQuote([]shop.LineRequest{{"tv", 2}, {"empty", 1}, {"soon", 1}, {"tv2", 1}}, products, now)
+	reasons := []string{"", "sold_out", "sale_not_active", "not_found"}
+	for i, l := range q.Lines {
+		if l.Reason != reasons[i] || l.Available != (reasons[i] == "") {
+			t.Errorf("line %d: %+v, want reason %q", i, l, reasons[i])
+		}
+	}
+	if q.Total != 200 || q.Available || q.Currency != "INR" {
+		t.Fatalf("quote %+v", q)
+	}
+	if q := shop.PriceQuote([]shop.LineRequest{{"tv", 6}}, products, now); q.Lines[0].Reason != "insufficient_stock" {
+		t.Fatalf("%+v", q.Lines[0])
+	}
+}
+
+func TestSaleWindow(t *testing.T) {
+	start := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	end := start.Add(time.Hour)
+	w := shop.SaleWindow{SaleStartsAt: &start, SaleEndsAt: &end}
+	for at, want := range map[time.Time]bool{start.Add(-time.Second): false, start: true, end.Add(-time.Second): true, end: false} {
+		if w.Active(at) != want {
+			t.Errorf("Active(%s) = %v", at, !want)
+		}
+	}
+	if (shop.SaleWindow{SaleStartsAt: &end, SaleEndsAt: &start}).Validate() == nil {
+		t.Fatal("an inverted window must be invalid")
+	}
+}
+
+func TestNewOrderIDIsUnguessable(t *testing.T) {
+	seen := map[string]bool{}
+	for range 10000 {
+		id := shop.NewOrderID()
+		if len(id) != 15 || !strings.HasPrefix(id, "FS-") || seen[id] {
+			t.Fatalf("bad or repeated id %q", id)
+		}
+		seen[id] = true
+	}
+}
