@@ -1,0 +1,265 @@
+import { screen, waitFor, within } from '@testing-library/react'
+import { delay, http, HttpResponse } from 'msw'
+import { describe, expect, it } from 'vitest'
+import { renderApp } from '@/testing/render'
+import { earbuds, laptop, orderFor } from '@/testing/fixtures'
+import { server } from '@/testing/server'
+import type { CheckoutRequest } from '@/types/api'
+import { CART_STORAGE_KEY, cartStore } from '@/features/cart/store'
+
+interface Seen {
+  key: string | null
+  body: CheckoutRequest
+  at: number
+}
+
+/**
+ * scriptCheckout answers POST /api/checkout with the given responses in
+ * turn (the last one repeats) and records every request.
+ */
+function scriptCheckout(...responses: (() => Response | Promise<Response>)[]) {
+  const seen: Seen[] = []
+  server.use(
+    http.post('*/api/checkout', async ({ request }) => {
+      seen.push({ key: request.headers.get('Idempotency-Key'), body: (await request.json()) as CheckoutRequest, at: Date.now() })
+      const respond = responses[Math.min(seen.length - 1, responses.length - 1)]
+      return respond!()
+    }),
+    http.get('*/api/orders/:id', ({ params }) => HttpResponse.json({ order: orderFor(String(params.id), [{ productId: laptop.id, quantity: 1 }]) })),
+  )
+  return seen
+}
+
+const placed = (id = 'FS-TEST00000001') => () =>
+  HttpResponse.json({ order: orderFor(id, [{ productId: laptop.id, quantity: 1 }]) }, { status: 201 })
+
+async function setup(items = [{ productId: laptop.id, quantity: 1 }]) {
+  for (const it of items) cartStore.add(it.productId, it.quantity)
+  const app = renderApp('/checkout')
+  await screen.findByRole('heading', { name: 'Your order' })
+  return app
+}
+
+async function fillValid(user: ReturnType<typeof renderApp>['user']) {
+  await user.type(screen.getByRole('textbox', { name: 'Name' }), '  Asha Rao ')
+  await user.type(screen.getByRole('textbox', { name: 'Email' }), 'asha@example.in')
+  await user.type(screen.getByRole('textbox', { name: 'Phone' }), '+91 98765 43210')
+  await user.type(screen.getByRole('textbox', { name: 'Address' }), '12 MG Road, Bengaluru 560001')
+}
+
+const submitButton = () => screen.getByRole('button', { name: /Place order|Placing order|Retrying/ })
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+describe('checkout form', () => {
+  it('shows every validation message next to its field and sends nothing', async () => {
+    const seen = scriptCheckout(placed())
+    const { user } = await setup()
+    await user.click(submitButton())
+
+    const name = screen.getByRole('textbox', { name: 'Name' })
+    expect(name).toHaveAccessibleDescription('Name is required')
+    expect(name).toHaveAttribute('aria-invalid', 'true')
+    expect(name).toHaveFocus()
+    expect(screen.getByRole('textbox', { name: 'Email' })).toHaveAccessibleDescription('Email is required')
+
+    await user.type(screen.getByRole('textbox', { name: 'Email' }), 'asha@example')
+    await user.type(screen.getByRole('textbox', { name: 'Phone' }), '12345')
+    await user.type(screen.getByRole('textbox', { name: 'Address' }), 'MG Road')
+    expect(screen.getByRole('textbox', { name: 'Email' })).toHaveAccessibleDescription('Email must be a valid email address')
+    expect(screen.getByRole('textbox', { name: 'Phone' })).toHaveAccessibleDescription(
+      /Phone must be a phone number of 10 to 15 digits/,
+    )
+    expect(screen.getByRole('textbox', { name: 'Address' })).toHaveAccessibleDescription(
+      /Address must be at least 10 characters/,
+    )
+    expect(seen).toHaveLength(0)
+  })
+
+  it('places the order with an Idempotency-Key, clears the cart and shows the confirmation', async () => {
+    const seen = scriptCheckout(placed('FS-HAPPY0000001'))
+    const { user, router } = await setup()
+    await fillValid(user)
+    await user.click(submitButton())
+
+    expect(await screen.findByRole('heading', { name: /Your order is placed/ })).toBeInTheDocument()
+    expect(screen.getAllByText('FS-HAPPY0000001').length).toBeGreaterThan(0)
+    expect(router.state.location.pathname).toBe('/orders/FS-HAPPY0000001/confirmation')
+    expect(seen).toHaveLength(1)
+    expect(seen[0]!.key).toMatch(UUID)
+    expect(seen[0]!.body).toEqual({
+      items: [{ productId: laptop.id, quantity: 1 }],
+      customer: { name: 'Asha Rao', email: 'asha@example.in', phone: '+91 98765 43210', address: '12 MG Road, Bengaluru 560001' },
+    })
+    expect(window.localStorage.getItem(CART_STORAGE_KEY)).toBe('[]')
+    expect(screen.getByRole('link', { name: 'Cart, 0 items' })).toBeInTheDocument()
+  })
+
+  it('sends one request for a double click, and disables the button while in flight', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const seen = scriptCheckout(async () => {
+      await gate
+      return placed()()
+    })
+    const { user } = await setup()
+    await fillValid(user)
+    await user.dblClick(submitButton())
+    await waitFor(() => expect(submitButton()).toBeDisabled())
+    expect(submitButton()).toHaveTextContent('Placing order…')
+    await user.click(submitButton())
+    release()
+    expect(await screen.findByRole('heading', { name: /Your order is placed/ })).toBeInTheDocument()
+    expect(seen).toHaveLength(1)
+  })
+
+  it('retries 503 overloaded by itself after Retry-After, with the same key', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const seen = scriptCheckout(
+      () => HttpResponse.json({ error: { code: 'overloaded', message: 'Busy.' } }, { status: 503, headers: { 'Retry-After': '1' } }),
+      async () => {
+        await gate
+        return placed()()
+      },
+    )
+    const { user } = await setup()
+    await fillValid(user)
+    await user.click(submitButton())
+
+    expect(await screen.findByText('High demand — retrying…')).toBeInTheDocument()
+    expect(submitButton()).toBeDisabled()
+    await waitFor(() => expect(seen).toHaveLength(2), { timeout: 4000 })
+    release()
+    expect(await screen.findByRole('heading', { name: /Your order is placed/ })).toBeInTheDocument()
+    expect(seen[1]!.key).toBe(seen[0]!.key)
+    expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(950)
+  })
+
+  it('offers a retry after a network failure that reuses the key', async () => {
+    const seen = scriptCheckout(() => HttpResponse.error(), placed())
+    const { user } = await setup()
+    await fillValid(user)
+    await user.click(submitButton())
+
+    const alert = await screen.findByRole('alert')
+    expect(alert).toHaveTextContent('We could not reach the shop')
+    await user.click(within(alert).getByRole('button', { name: 'Try again' }))
+    expect(await screen.findByRole('heading', { name: /Your order is placed/ })).toBeInTheDocument()
+    expect(seen).toHaveLength(2)
+    expect(seen[0]!.key).toMatch(UUID)
+    expect(seen[1]!.key).toBe(seen[0]!.key)
+  })
+
+  it('keeps the key across a reload of the checkout page', async () => {
+    const seen = scriptCheckout(() => HttpResponse.error(), placed())
+    const first = await setup()
+    await fillValid(first.user)
+    await first.user.click(submitButton())
+    await screen.findByRole('alert')
+    first.unmount()
+
+    const { user } = await setup([])
+    await fillValid(user)
+    await user.click(submitButton())
+    await screen.findByRole('heading', { name: /Your order is placed/ })
+    expect(seen[1]!.key).toBe(seen[0]!.key)
+  })
+
+  it('shows which lines sold out on 409 and can shrink the cart to what is left', async () => {
+    scriptCheckout(() =>
+      HttpResponse.json(
+        {
+          error: {
+            code: 'sold_out',
+            message: 'Not enough stock.',
+            products: [
+              { productId: laptop.id, requested: 2, available: 1 },
+              { productId: earbuds.id, requested: 3, available: 0 },
+            ],
+          },
+        },
+        { status: 409 },
+      ),
+    )
+    const { user } = await setup([
+      { productId: laptop.id, quantity: 2 },
+      { productId: earbuds.id, quantity: 3 },
+    ])
+    await fillValid(user)
+    await user.click(submitButton())
+
+    const alert = await screen.findByRole('alert')
+    expect(alert).toHaveTextContent('Some items sold out while you were checking out')
+    const lines = within(alert).getAllByRole('listitem').map((li) => li.textContent)
+    expect(lines).toEqual(['Dell Inspiron 15 Laptop: you asked for 2, only 1 left', 'boAt Airdopes 141: sold out'])
+    await user.click(within(alert).getByRole('button', { name: 'Update my cart to what is left' }))
+    expect(cartStore.getSnapshot()).toEqual([{ productId: laptop.id, quantity: 1 }])
+    await waitFor(() => expect(screen.queryByRole('alert')).not.toBeInTheDocument())
+  })
+
+  it('puts 422 field errors next to their fields', async () => {
+    const seen = scriptCheckout(
+      () =>
+        HttpResponse.json(
+          { error: { code: 'invalid', message: 'Checkout request is invalid.', fields: { 'customer.email': 'must be a valid email address' } } },
+          { status: 422 },
+        ),
+      placed(),
+    )
+    const { user } = await setup()
+    await fillValid(user)
+    await user.click(submitButton())
+
+    const email = screen.getByRole('textbox', { name: 'Email' })
+    await waitFor(() => expect(email).toHaveAccessibleDescription('Email must be a valid email address'))
+    expect(email).toHaveAttribute('aria-invalid', 'true')
+    expect(email).toHaveFocus()
+    expect(screen.getByRole('alert')).toHaveTextContent('Correct the highlighted fields')
+
+    // Editing the field clears the server's verdict on it.
+    await user.clear(email)
+    await user.type(email, 'asha@example.org')
+    expect(email).not.toHaveAttribute('aria-invalid')
+    await user.click(submitButton())
+    await screen.findByRole('heading', { name: /Your order is placed/ })
+    expect(seen[1]!.body.customer.email).toBe('asha@example.org')
+  })
+
+  it('starts a new key when the server says the old one named another order', async () => {
+    const seen = scriptCheckout(
+      () => HttpResponse.json({ error: { code: 'idempotency_key_reused', message: 'Key reused.' } }, { status: 422 }),
+      placed(),
+    )
+    const { user } = await setup()
+    await fillValid(user)
+    await user.click(submitButton())
+    expect(await screen.findByRole('alert')).toHaveTextContent('Your earlier attempt may already have placed an order')
+    await user.click(submitButton())
+    await screen.findByRole('heading', { name: /Your order is placed/ })
+    expect(seen[1]!.key).not.toBe(seen[0]!.key)
+  })
+
+  it('stops retrying after a while and leaves the retry to the shopper', { timeout: 20_000 }, async () => {
+    const seen = scriptCheckout(
+      () => HttpResponse.json({ error: { code: 'draining', message: 'Restarting.' } }, { status: 503, headers: { 'Retry-After': '0' } }),
+    )
+    const { user } = await setup()
+    await fillValid(user)
+    await user.click(submitButton())
+    const alert = await screen.findByRole('alert', {}, { timeout: 15_000 })
+    expect(alert).toHaveTextContent('The shop is very busy right now')
+    expect(seen.length).toBe(6)
+    expect(new Set(seen.map((s) => s.key)).size).toBe(1)
+    await delay(50)
+    expect(seen.length).toBe(6)
+  })
+
+  it('will not submit a cart the server says cannot be bought', async () => {
+    const seen = scriptCheckout(placed())
+    const { user } = await setup([{ productId: earbuds.id, quantity: 9 }])
+    await fillValid(user)
+    expect(submitButton()).toBeDisabled()
+    expect(screen.getByText(/Some items in your cart cannot be bought/)).toBeInTheDocument()
+    expect(seen).toHaveLength(0)
+  })
+})

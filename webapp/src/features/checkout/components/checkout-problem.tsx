@@ -1,0 +1,129 @@
+import { Link } from 'react-router'
+import { buttonClass } from '@/components/ui/button'
+import { ApiError, NetworkError, type Shortage } from '@/lib/api'
+import { cartStore } from '@/features/cart/store'
+import { serverFieldErrors } from '../lib/validation'
+
+interface Props {
+  error: Error
+  nameOf: (productId: string) => string
+  onRetry: () => void
+  onCartChanged: () => void
+}
+
+/** CheckoutProblem explains a failed checkout and offers the way forward. */
+export function CheckoutProblem({ error, nameOf, onRetry, onCartChanged }: Props) {
+  const retry = (
+    <button type="button" onClick={onRetry} className={buttonClass('secondary', 'mt-3')}>
+      Try again
+    </button>
+  )
+  if (error instanceof NetworkError) {
+    return (
+      <Problem title="We could not reach the shop">
+        <p>
+          Your order may or may not have gone through. Trying again is safe: it can never place the same order
+          twice.
+        </p>
+        {retry}
+      </Problem>
+    )
+  }
+  if (!(error instanceof ApiError)) {
+    return (
+      <Problem title="Something went wrong">
+        <p>{error.message}</p>
+        {retry}
+      </Problem>
+    )
+  }
+  switch (error.code) {
+    case 'sold_out':
+      return (
+        <Problem title="Some items sold out while you were checking out">
+          <ul className="mt-1 list-disc pl-5">
+            {error.products.map((s) => (
+              <li key={s.productId}>{shortageText(s, nameOf(s.productId))}</li>
+            ))}
+          </ul>
+          <button
+            type="button"
+            onClick={() => {
+              updateCart(error.products)
+              onCartChanged()
+            }}
+            className={buttonClass('secondary', 'mt-3')}
+          >
+            Update my cart to what is left
+          </button>
+        </Problem>
+      )
+    case 'invalid': {
+      const { other } = serverFieldErrors(error.fields)
+      return (
+        <Problem title="Please check your details">
+          <p>{other.length > 0 ? 'The shop could not accept this order:' : 'Correct the highlighted fields and try again.'}</p>
+          {other.length > 0 && (
+            <ul className="mt-1 list-disc pl-5">
+              {other.map((m) => (
+                <li key={m}>{m}</li>
+              ))}
+            </ul>
+          )}
+        </Problem>
+      )
+    }
+    case 'idempotency_key_reused':
+      return (
+        <Problem title="Your earlier attempt may already have placed an order">
+          <p>
+            Please check{' '}
+            <Link to="/orders" className="font-semibold underline">
+              your orders
+            </Link>{' '}
+            before ordering again. Submitting again now places a new order.
+          </p>
+        </Problem>
+      )
+    case 'overloaded':
+    case 'draining':
+    case 'unavailable':
+    case 'internal':
+      return (
+        <Problem title="The shop is very busy right now">
+          <p>Your order has not been placed yet. Trying again keeps your place: it can never order twice.</p>
+          {retry}
+        </Problem>
+      )
+    default:
+      return (
+        <Problem title="We could not place your order">
+          <p>{error.message}</p>
+        </Problem>
+      )
+  }
+}
+
+function Problem({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <div role="alert" tabIndex={-1} id="checkout-problem" className="rounded-xl border border-red-200 bg-red-50 p-4 text-sm text-red-900">
+      <p className="text-base font-semibold">{title}</p>
+      <div className="mt-1">{children}</div>
+    </div>
+  )
+}
+
+function shortageText(s: Shortage, name: string): string {
+  if (s.available <= 0) return `${name}: sold out`
+  return `${name}: you asked for ${s.requested}, only ${s.available} left`
+}
+
+function updateCart(shortages: Shortage[]) {
+  const short = new Map(shortages.map((s) => [s.productId, s.available]))
+  cartStore.replace(
+    cartStore.getSnapshot().map((i) => ({
+      productId: i.productId,
+      quantity: short.has(i.productId) ? Math.min(i.quantity, short.get(i.productId) ?? 0) : i.quantity,
+    })),
+  )
+}

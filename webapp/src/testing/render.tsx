@@ -1,0 +1,23 @@
+import { render } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { createMemoryRouter, RouterProvider } from 'react-router'
+import { AppProvider } from '@/app/provider'
+import { routes } from '@/app/routes'
+import { createQueryClient } from '@/lib/query-client'
+
+/**
+ * renderApp renders the whole shop (real routes, real providers) at a URL,
+ * so tests walk through pages the way a shopper does.
+ */
+export function renderApp(url = '/') {
+  const client = createQueryClient()
+  client.setDefaultOptions({ queries: { ...client.getDefaultOptions().queries, retry: false } })
+  const router = createMemoryRouter(routes, { initialEntries: [url] })
+  const user = userEvent.setup()
+  const view = render(
+    <AppProvider client={client}>
+      <RouterProvider router={router} />
+    </AppProvider>,
+  )
+  return { ...view, user, router, client }
+}
