@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -76,19 +75,7 @@ type querier interface {
 
 // ListOrders returns a page of the shopper's orders, newest first.
 func (s *Store) ListOrders(ctx context.Context, shopperID string, page shop.OrderPage) ([]shop.Order, error) {
-	limit := page.Limit
-	switch {
-	case limit == 0:
-		limit = shop.DefaultPageSize
-	case limit < 1:
-		limit = 1
-	case limit > shop.MaxPageSize:
-		limit = shop.MaxPageSize
-	}
-	before := page.Before
-	if before <= 0 {
-		before = math.MaxInt64
-	}
+	limit, before := page.Bounds()
 	stored, err := s.queryOrders(ctx, s.pool, `WHERE o.shopper_id = $1 AND o.seq < $2 ORDER BY o.seq DESC LIMIT $3`,
 		shopperID, before, limit)
 	if err != nil {

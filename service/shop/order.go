@@ -2,6 +2,7 @@ package shop
 
 import (
 	"crypto/rand"
+	"math"
 	"time"
 )
 
@@ -81,6 +82,26 @@ func (o Order) Units() int {
 type OrderPage struct {
 	Limit  int
 	Before int64
+}
+
+// Bounds returns the page's limit clamped to [1, MaxPageSize] (0 means
+// DefaultPageSize) and the exclusive upper bound on Seq (no bound on the
+// first page), so every store pages the same way.
+func (p OrderPage) Bounds() (limit int, before int64) {
+	limit = p.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultPageSize
+	case limit < 1:
+		limit = 1
+	case limit > MaxPageSize:
+		limit = MaxPageSize
+	}
+	before = p.Before
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	return limit, before
 }
 
 // Page size bounds for order listings.

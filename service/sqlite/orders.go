@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"math"
 	"time"
 
 	"github.com/flashscale/flashscale/service/shop"
@@ -235,19 +234,7 @@ func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // ListOrders returns a page of the shopper's orders, newest first.
 func (s *Store) ListOrders(ctx context.Context, shopperID string, page shop.OrderPage) ([]shop.Order, error) {
-	limit := page.Limit
-	switch {
-	case limit == 0:
-		limit = shop.DefaultPageSize
-	case limit < 1:
-		limit = 1
-	case limit > shop.MaxPageSize:
-		limit = shop.MaxPageSize
-	}
-	before := page.Before
-	if before <= 0 {
-		before = math.MaxInt64
-	}
+	limit, before := page.Bounds()
 	var stored []storedOrder
 	err := s.read(ctx, func(tx *sql.Tx) (err error) {
 		stored, err = loadOrders(ctx, tx, `WHERE shopper_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,

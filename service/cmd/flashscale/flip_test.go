@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/flashscale/flashscale/service/postgres/pgtest"
+	"github.com/flashscale/flashscale/service/smoke/smoketest"
 )
 
 // lb mimics the ALB's weighted forward: every new request goes to one of the
@@ -152,13 +153,12 @@ func (s *shopperLoad) checkNothingLost(t *testing.T, base, product string, start
 	}
 }
 
-func waitExit(t *testing.T, p *proc) {
+func waitExit(t *testing.T, p *smoketest.Server) {
 	t.Helper()
 	select {
-	case err := <-p.done:
-		p.done <- err
-		if err != nil {
-			t.Fatalf("exit: %v", err)
+	case <-p.Done():
+		if err := p.ExitErr(); err != nil {
+			t.Fatal(err)
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("instance did not exit within its drain timeout")
@@ -173,15 +173,15 @@ func TestBlueGreenFlipUnderLoad(t *testing.T) {
 	env := []string{"DATABASE_URL=" + dbURL, "FLASHSCALE_DRAIN_TIMEOUT=10s"}
 	blue := start(t, t.TempDir(), append(env, "DEPLOY_COLOR=blue", "APP_VERSION=1.0.0")...)
 	green := start(t, t.TempDir(), append(env, "DEPLOY_COLOR=green", "APP_VERSION=1.1.0")...)
-	l := newLB(blue.url)
+	l := newLB(blue.URL)
 	front := httptest.NewServer(l.proxy)
 	defer front.Close()
 
 	load := runShoppers(front.URL, 16, "boat-airdopes-141")
 	time.Sleep(time.Second)
-	l.set(green.url) // the flip: weights 0/100
+	l.set(green.URL) // the flip: weights 0/100
 	time.Sleep(500 * time.Millisecond)
-	if err := blue.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := blue.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	waitExit(t, blue)
@@ -197,7 +197,7 @@ func TestRollingRestartUnderLoad(t *testing.T) {
 	env := []string{"DATABASE_URL=" + dbURL, "DEPLOY_COLOR=blue", "FLASHSCALE_DRAIN_TIMEOUT=10s", "FLASHSCALE_SHUTDOWN_DELAY=300ms"}
 	a := start(t, t.TempDir(), env...)
 	b := start(t, t.TempDir(), env...)
-	l := newLB(a.url, b.url)
+	l := newLB(a.URL, b.URL)
 	front := httptest.NewServer(l.proxy)
 	defer front.Close()
 
@@ -205,14 +205,14 @@ func TestRollingRestartUnderLoad(t *testing.T) {
 	time.Sleep(time.Second)
 	// The pod turns unready on SIGTERM; the LB deregisters it a moment later
 	// (the shutdown delay covers that gap, as preStop does in Kubernetes).
-	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := a.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond)
-	l.set(b.url)
+	l.set(b.URL)
 	waitExit(t, a)
 	a2 := start(t, t.TempDir(), env...)
-	l.set(a2.url, b.url)
+	l.set(a2.URL, b.URL)
 	time.Sleep(time.Second)
 	load.finish(t)
 	load.checkNothingLost(t, front.URL, "mi-power-bank-20k", 800)

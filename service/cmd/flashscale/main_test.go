@@ -1,102 +1,38 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flashscale/flashscale/service/smoke/smoketest"
 )
 
-var binPath string
-
-// TestMain builds the real binary once; the tests run it as a process so
-// signals, exit codes and the listener behave exactly as in a pod.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "flashscale-bin")
-	if err != nil {
-		panic(err)
-	}
-	binPath = filepath.Join(dir, "flashscale")
-	out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "building flashscale: %v\n%s", err, out)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	smoketest.Cleanup()
 	os.Exit(code)
 }
 
-func freePort(t *testing.T) int {
+// start runs the real binary (bin/flashscale under make test) as a process,
+// so signals, exit codes and the listener behave exactly as in a pod.
+func start(t *testing.T, dataDir string, env ...string) *smoketest.Server {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-type proc struct {
-	cmd  *exec.Cmd
-	url  string
-	logs *bytes.Buffer
-	done chan error
-}
-
-func start(t *testing.T, dataDir string, env ...string) *proc {
-	t.Helper()
-	port := freePort(t)
-	cmd := exec.Command(binPath, "serve")
-	logs := &bytes.Buffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	cmd.Env = append(os.Environ(), append([]string{
-		fmt.Sprintf("PORT=%d", port), "FLASHSCALE_DATA_DIR=" + dataDir,
-		"FLASHSCALE_ADMIN_TOKEN=drain-test-admin-token", "FLASHSCALE_ACCESS_LOG=off",
-	}, env...)...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: logs, done: make(chan error, 1)}
-	go func() { p.done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-p.done
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs)
-		}
-	})
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if res, err := http.Get(p.url + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return p
-			}
-		}
-		select {
-		case err := <-p.done:
-			t.Fatalf("server exited early: %v\n%s", err, logs)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	t.Fatalf("server not ready\n%s", logs)
-	return nil
+	return smoketest.Start(t, append([]string{"FLASHSCALE_DATA_DIR=" + dataDir,
+		"FLASHSCALE_ADMIN_TOKEN=drain-test-admin-token", "FLASHSCALE_ACCESS_LOG=off"}, env...)...)
 }
 
 func TestRejectsUnknownColour(t *testing.T) {
-	cmd := exec.Command(binPath, "serve")
-	cmd.Env = append(os.Environ(), "DEPLOY_COLOR=purple", "FLASHSCALE_DATA_DIR="+t.TempDir(), fmt.Sprintf("PORT=%d", freePort(t)))
+	cmd := exec.Command(smoketest.Binary(t), "serve")
+	cmd.Env = append(os.Environ(), "DEPLOY_COLOR=purple", "FLASHSCALE_DATA_DIR="+t.TempDir(), fmt.Sprintf("PORT=%d", smoketest.FreePort(t)))
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() == 0 || !strings.Contains(string(out), "DEPLOY_COLOR") {
@@ -105,11 +41,11 @@ func TestRejectsUnknownColour(t *testing.T) {
 }
 
 func TestVersionCommand(t *testing.T) {
-	out, err := exec.Command(binPath, "version").Output()
+	out, err := exec.Command(smoketest.Binary(t), "version").Output()
 	if err != nil || !strings.HasPrefix(string(out), "flashscale ") {
 		t.Fatalf("%v %s", err, out)
 	}
-	if err := exec.Command(binPath, "frobnicate").Run(); err == nil {
+	if err := exec.Command(smoketest.Binary(t), "frobnicate").Run(); err == nil {
 		t.Fatal("an unknown command must fail")
 	}
 }
@@ -129,12 +65,12 @@ func TestGracefulDrainUnderLoad(t *testing.T) {
 	data := t.TempDir()
 	const delay = 800 * time.Millisecond
 	p := start(t, data, "FLASHSCALE_SHUTDOWN_DELAY="+delay.String(), "FLASHSCALE_DRAIN_TIMEOUT=10s", "DEPLOY_COLOR=blue")
-	load := runShoppers(p.url, 16, "boat-airdopes-141")
+	load := runShoppers(p.URL, 16, "boat-airdopes-141")
 
 	// A slow client: headers now, the rest of its body after the listener
 	// has closed. An accepted request must still be answered.
 	pr, pw := io.Pipe()
-	slow, _ := http.NewRequest("POST", p.url+"/api/checkout", pr)
+	slow, _ := http.NewRequest("POST", p.URL+"/api/checkout", pr)
 	slow.Header.Set("Content-Type", "application/json")
 	slow.Header.Set("Idempotency-Key", "slow-1")
 	slowJar, _ := cookiejar.New(nil)
@@ -152,12 +88,12 @@ func TestGracefulDrainUnderLoad(t *testing.T) {
 
 	time.Sleep(time.Second)
 	sigAt := time.Now()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	// Readiness fails at once, while traffic still flows.
 	for {
-		res, err := http.Get(p.url + "/readyz")
+		res, err := http.Get(p.URL + "/readyz")
 		if err != nil {
 			t.Fatalf("readyz during the shutdown delay: %v", err)
 		}
@@ -175,7 +111,7 @@ func TestGracefulDrainUnderLoad(t *testing.T) {
 	load.finish(t)
 	// The listener is closed now; finish the slow upload.
 	time.Sleep(delay + 300*time.Millisecond - time.Since(sigAt))
-	if _, err := http.Get(p.url + "/healthz"); !isNotAccepted(err) {
+	if _, err := http.Get(p.URL + "/healthz"); !isNotAccepted(err) {
 		t.Fatalf("the listener should be closed by now, got %v", err)
 	}
 	if _, err := pw.Write([]byte(body[40:])); err != nil {
@@ -195,10 +131,10 @@ func TestGracefulDrainUnderLoad(t *testing.T) {
 
 	// Every confirmed order survived the shutdown.
 	q := start(t, data)
-	load.checkNothingLost(t, q.url, "boat-airdopes-141", 1000)
+	load.checkNothingLost(t, q.URL, "boat-airdopes-141", 1000)
 	_, after, _ := strings.Cut(string(b), `"id":"`)
 	id, _, _ := strings.Cut(after, `"`)
-	if res, err := (&http.Client{Jar: slowJar}).Get(q.url + "/api/orders/" + id); err != nil || res.StatusCode != 200 {
+	if res, err := (&http.Client{Jar: slowJar}).Get(q.URL + "/api/orders/" + id); err != nil || res.StatusCode != 200 {
 		t.Fatalf("the slow order %s is missing: %v %v", id, err, res)
 	}
 }

@@ -116,6 +116,21 @@ type Server struct {
 // Log is what the process wrote so far.
 func (s *Server) Log() string { return s.log.String() }
 
+// Signal sends sig to the process (drain tests send SIGTERM themselves).
+func (s *Server) Signal(sig os.Signal) error { return s.cmd.Process.Signal(sig) }
+
+// Done is closed when the process has exited.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// ExitErr is how the process ended: nil for exit status 0. Call it after
+// Done is closed.
+func (s *Server) ExitErr() error {
+	if st := s.cmd.ProcessState; st != nil && !st.Success() {
+		return fmt.Errorf("flashscale exited: %v", st)
+	}
+	return nil
+}
+
 // Stop terminates the process (SIGTERM, then SIGKILL after 5 s).
 func (s *Server) Stop() {
 	select {
