@@ -237,6 +237,10 @@ func deploymentSpec(cfg *Config, color string, imageRepo pulumi.StringInput) app
 		corev1.EnvVarArgs{Name: pulumi.String("DEPLOY_COLOR"), Value: pulumi.String(color)},
 		corev1.EnvVarArgs{Name: pulumi.String("APP_VERSION"), Value: pulumi.String(version)},
 		corev1.EnvVarArgs{Name: pulumi.String("FLASHSCALE_DRAIN_TIMEOUT"), Value: pulumi.String(fmt.Sprintf("%ds", cfg.DrainTimeoutSeconds))},
+		// The Go runtime collects harder as it nears the container's memory
+		// limit instead of being OOM-killed at it; 10% is left for non-heap
+		// memory (goroutine stacks of thousands of keep-alive connections).
+		corev1.EnvVarArgs{Name: pulumi.String("GOMEMLIMIT"), Value: pulumi.String(cfg.GoMemLimit())},
 		corev1.EnvVarArgs{Name: pulumi.String("DATABASE_URL"), ValueFrom: corev1.EnvVarSourceArgs{
 			SecretKeyRef: corev1.SecretKeySelectorArgs{Name: pulumi.String(databaseSecret), Key: pulumi.String("DATABASE_URL")},
 		}},

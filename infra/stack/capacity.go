@@ -271,3 +271,7 @@ func ParseMemoryMi(q string) (int64, error) {
 	}
 	return int64(math.Ceil(f * mult / (1 << 20))), nil
 }
+
+// GoMemLimit is the Go runtime's soft memory limit for the service
+// container: 90% of its memory limit.
+func (c Config) GoMemLimit() string { return fmt.Sprintf("%dMiB", c.MemoryLimitMi*9/10) }

@@ -120,6 +120,7 @@ type Config struct {
 	MemoryLimit     string
 	CPURequestMilli int64
 	MemoryRequestMi int64
+	MemoryLimitMi   int64
 
 	DrainTimeoutSeconds int
 	PreStopSleepSeconds int
@@ -328,7 +329,7 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	if err3 == nil && err4 == nil && memReq > memLim {
 		r.fail("invalid config %s: %s is above %s %s", fullKey("memoryRequest"), c.MemoryRequest, fullKey("memoryLimit"), c.MemoryLimit)
 	}
-	c.CPURequestMilli, c.MemoryRequestMi = cpuReq, memReq
+	c.CPURequestMilli, c.MemoryRequestMi, c.MemoryLimitMi = cpuReq, memReq, memLim
 
 	c.DrainTimeoutSeconds = r.integer("drainTimeoutSeconds", 1, 300)
 	c.PreStopSleepSeconds = r.integer("preStopSleepSeconds", 1, 120)

@@ -393,7 +393,7 @@ func TestResources(t *testing.T) {
 					env[em["name"].(string)] = em["valueFrom"]
 				}
 			}
-			if env["DEPLOY_COLOR"] != color || env["APP_VERSION"] != versions[color] || env["FLASHSCALE_DRAIN_TIMEOUT"] != "20s" {
+			if env["DEPLOY_COLOR"] != color || env["APP_VERSION"] != versions[color] || env["FLASHSCALE_DRAIN_TIMEOUT"] != "20s" || env["GOMEMLIMIT"] != "460MiB" {
 				t.Errorf("%s env: %v", d.Name, env)
 			}
 			if !reflect.DeepEqual(env["DATABASE_URL"], map[string]any{"secretKeyRef": map[string]any{"name": "flashscale-database", "key": "DATABASE_URL"}}) {
