@@ -22,7 +22,7 @@ func (s *Store) PlaceOrder(ctx context.Context, p shop.PlaceOrder) (shop.Order, 
 	var o shop.Order
 	var replayed bool
 	err := s.write(ctx, func(tx *sql.Tx) (err error) {
-		o, replayed, err = placeTx(ctx, tx, p)
+		o, replayed, err = s.placeTx(ctx, tx, p)
 		return err
 	})
 	if err != nil {
@@ -33,16 +33,16 @@ func (s *Store) PlaceOrder(ctx context.Context, p shop.PlaceOrder) (shop.Order, 
 
 // placeTx places one order inside tx. It writes nothing unless the order is
 // accepted, so a rejected order needs no rollback of its own.
-func placeTx(ctx context.Context, tx *sql.Tx, p shop.PlaceOrder) (shop.Order, bool, error) {
+func (s *Store) placeTx(ctx context.Context, tx *sql.Tx, p shop.PlaceOrder) (shop.Order, bool, error) {
+	st := func(stmt *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, stmt) }
 	var seq int64
 	var hash string
-	err := tx.QueryRowContext(ctx, `SELECT seq, request_hash FROM orders WHERE shopper_id = ? AND idempotency_key = ?`,
-		p.ShopperID, p.IdempotencyKey).Scan(&seq, &hash)
+	err := st(s.st.orderByKey).QueryRowContext(ctx, p.ShopperID, p.IdempotencyKey).Scan(&seq, &hash)
 	switch {
 	case err == nil && hash != p.RequestHash:
 		return shop.Order{}, false, shop.Errorf(shop.EIDEMPOTENCY, "This Idempotency-Key was already used for a different order.")
 	case err == nil:
-		orders, err := loadOrders(ctx, tx, `WHERE seq = ?`, seq)
+		orders, err := loadOrders(ctx, tx, s.st.orderBySeq, s.st.writeDetails, seq)
 		if err != nil || len(orders) == 0 {
 			return shop.Order{}, false, errors.Join(errors.New("idempotent order vanished"), err)
 		}
@@ -57,8 +57,7 @@ func placeTx(ctx context.Context, tx *sql.Tx, p shop.PlaceOrder) (shop.Order, bo
 	}
 	idsJSON, _ := json.Marshal(ids)
 	products := map[string]*shop.Product{}
-	rows, err := tx.QueryContext(ctx, `SELECT `+productColumns+` FROM products
-		WHERE id IN (SELECT value FROM json_each(?))`, string(idsJSON))
+	rows, err := st(s.st.productsByIDs).QueryContext(ctx, string(idsJSON))
 	if err != nil {
 		return shop.Order{}, false, err
 	}
@@ -74,8 +73,7 @@ func placeTx(ctx context.Context, tx *sql.Tx, p shop.PlaceOrder) (shop.Order, bo
 		return shop.Order{}, false, err
 	}
 	bought := map[string]int{}
-	rows, err = tx.QueryContext(ctx, `SELECT product_id, quantity FROM shopper_purchases
-		WHERE shopper_id = ? AND product_id IN (SELECT value FROM json_each(?))`, p.ShopperID, string(idsJSON))
+	rows, err = st(s.st.purchases).QueryContext(ctx, p.ShopperID, string(idsJSON))
 	if err != nil {
 		return shop.Order{}, false, err
 	}
@@ -98,32 +96,24 @@ func placeTx(ctx context.Context, tx *sql.Tx, p shop.PlaceOrder) (shop.Order, bo
 	}
 	at := fmtTime(p.At)
 	c := p.Customer
-	err = tx.QueryRowContext(ctx, `INSERT INTO orders (id, shopper_id, idempotency_key, request_hash, total, currency,
-		customer_name, customer_email, customer_phone, customer_address, status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-		p.ID, p.ShopperID, p.IdempotencyKey, p.RequestHash, total, shop.Currency,
+	err = st(s.st.insertOrder).QueryRowContext(ctx, p.ID, p.ShopperID, p.IdempotencyKey, p.RequestHash, total, shop.Currency,
 		c.Name, c.Email, c.Phone, c.Address, string(shop.StatusProcessing), at).Scan(&seq)
 	if err != nil {
 		return shop.Order{}, false, err
 	}
+	insertItem, takeStock, addPurchase := st(s.st.insertItem), st(s.st.takeStock), st(s.st.addPurchase)
 	for line, it := range items {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO order_items (order_seq, line_no, product_id, name, unit_price,
-			quantity, line_total) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			seq, line, it.ProductID, it.Name, it.UnitPrice, it.Quantity, it.LineTotal); err != nil {
+		if _, err := insertItem.ExecContext(ctx, seq, line, it.ProductID, it.Name, it.UnitPrice, it.Quantity, it.LineTotal); err != nil {
 			return shop.Order{}, false, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE products SET stock = stock - ?, updated_at = ? WHERE id = ?`,
-			it.Quantity, at, it.ProductID); err != nil {
+		if _, err := takeStock.ExecContext(ctx, it.Quantity, at, it.ProductID); err != nil {
 			return shop.Order{}, false, err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO shopper_purchases (shopper_id, product_id, quantity)
-			VALUES (?, ?, ?) ON CONFLICT (shopper_id, product_id) DO UPDATE SET quantity = quantity + excluded.quantity`,
-			p.ShopperID, it.ProductID, it.Quantity); err != nil {
+		if _, err := addPurchase.ExecContext(ctx, p.ShopperID, it.ProductID, it.Quantity); err != nil {
 			return shop.Order{}, false, err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO order_status_history (order_seq, status, at) VALUES (?, ?, ?)`,
-		seq, string(shop.StatusProcessing), at); err != nil {
+	if _, err := st(s.st.insertHistory).ExecContext(ctx, seq, string(shop.StatusProcessing), at); err != nil {
 		return shop.Order{}, false, err
 	}
 	return shop.Order{ID: p.ID, ShopperID: p.ShopperID, Items: items, Total: total, Currency: shop.Currency,
@@ -131,21 +121,16 @@ func placeTx(ctx context.Context, tx *sql.Tx, p shop.PlaceOrder) (shop.Order, bo
 		History: []shop.StatusChange{{Status: shop.StatusProcessing, At: p.At}}}, false, nil
 }
 
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 type storedOrder struct {
 	shop.Order
 	requestHash string
 }
 
-// loadOrders reads the orders matching where (a clause on table orders, with
-// its ORDER BY and LIMIT) with their items and history. Callers pass a
-// transaction so the three reads see one snapshot.
-func loadOrders(ctx context.Context, q queryer, where string, args ...any) ([]storedOrder, error) {
-	rows, err := q.QueryContext(ctx, `SELECT seq, id, shopper_id, request_hash, total, currency, customer_name,
-		customer_email, customer_phone, customer_address, status, created_at FROM orders `+where, args...)
+// loadOrders reads the orders that orders (an ordersSelect statement) finds
+// with args, with their items and history. It runs all three in tx so they
+// see one snapshot; the statements must belong to tx's pool.
+func loadOrders(ctx context.Context, tx *sql.Tx, orders *sql.Stmt, d orderDetails, args ...any) ([]storedOrder, error) {
+	rows, err := tx.StmtContext(ctx, orders).QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -179,8 +164,7 @@ func loadOrders(ctx context.Context, q queryer, where string, args ...any) ([]st
 	}
 	seqJSON, _ := json.Marshal(seqs)
 
-	rows, err = q.QueryContext(ctx, `SELECT order_seq, product_id, name, unit_price, quantity, line_total
-		FROM order_items WHERE order_seq IN (SELECT value FROM json_each(?)) ORDER BY order_seq, line_no`, string(seqJSON))
+	rows, err = tx.StmtContext(ctx, d.items).QueryContext(ctx, string(seqJSON))
 	if err != nil {
 		return nil, err
 	}
@@ -197,8 +181,7 @@ func loadOrders(ctx context.Context, q queryer, where string, args ...any) ([]st
 		return nil, err
 	}
 
-	rows, err = q.QueryContext(ctx, `SELECT order_seq, status, at FROM order_status_history
-		WHERE order_seq IN (SELECT value FROM json_each(?)) ORDER BY order_seq, id`, string(seqJSON))
+	rows, err = tx.StmtContext(ctx, d.history).QueryContext(ctx, string(seqJSON))
 	if err != nil {
 		return nil, err
 	}
@@ -237,8 +220,7 @@ func (s *Store) ListOrders(ctx context.Context, shopperID string, page shop.Orde
 	limit, before := page.Bounds()
 	var stored []storedOrder
 	err := s.read(ctx, func(tx *sql.Tx) (err error) {
-		stored, err = loadOrders(ctx, tx, `WHERE shopper_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
-			shopperID, before, limit)
+		stored, err = loadOrders(ctx, tx, s.st.ordersPage, s.st.readDetails, shopperID, before, limit)
 		return err
 	})
 	if err != nil {
@@ -256,7 +238,7 @@ func (s *Store) ListOrders(ctx context.Context, shopperID string, page shop.Orde
 func (s *Store) GetOrder(ctx context.Context, shopperID, orderID string) (shop.Order, error) {
 	var stored []storedOrder
 	err := s.read(ctx, func(tx *sql.Tx) (err error) {
-		stored, err = loadOrders(ctx, tx, `WHERE id = ? AND shopper_id = ?`, orderID, shopperID)
+		stored, err = loadOrders(ctx, tx, s.st.orderByID, s.st.readDetails, orderID, shopperID)
 		return err
 	})
 	if err != nil {
@@ -274,7 +256,7 @@ func (s *Store) AdvanceOrder(ctx context.Context, orderID string, at time.Time) 
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var seq int64
 		var status string
-		err := tx.QueryRowContext(ctx, `SELECT seq, status FROM orders WHERE id = ?`, orderID).Scan(&seq, &status)
+		err := tx.StmtContext(ctx, s.st.orderStatus).QueryRowContext(ctx, orderID).Scan(&seq, &status)
 		if err != nil {
 			return err
 		}
@@ -282,14 +264,13 @@ func (s *Store) AdvanceOrder(ctx context.Context, orderID string, at time.Time) 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE orders SET status = ? WHERE seq = ?`, string(next), seq); err != nil {
+		if _, err := tx.StmtContext(ctx, s.st.setStatus).ExecContext(ctx, string(next), seq); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO order_status_history (order_seq, status, at) VALUES (?, ?, ?)`,
-			seq, string(next), fmtTime(at)); err != nil {
+		if _, err := tx.StmtContext(ctx, s.st.insertHistory).ExecContext(ctx, seq, string(next), fmtTime(at)); err != nil {
 			return err
 		}
-		stored, err := loadOrders(ctx, tx, `WHERE seq = ?`, seq)
+		stored, err := loadOrders(ctx, tx, s.st.orderBySeq, s.st.writeDetails, seq)
 		if err != nil {
 			return err
 		}

@@ -32,8 +32,9 @@ var migrations embed.FS
 
 // Store is a shop.Store on one SQLite database file.
 type Store struct {
-	w *sql.DB // the single writer connection
-	r *sql.DB // readers
+	w  *sql.DB // the single writer connection
+	r  *sql.DB // readers
+	st *stmts
 }
 
 var _ shop.Store = (*Store)(nil)
@@ -71,8 +72,19 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
-	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
-	return &Store{w: w, r: r}, nil
+	readers := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(readers)
+	// database/sql keeps only 2 idle connections by default: under load the
+	// others were closed on release and reopened (pragmas, WAL setup and
+	// every prepared statement again) on the next read.
+	r.SetMaxIdleConns(readers)
+	st, err := prepare(ctx, r, w)
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, err
+	}
+	return &Store{w: w, r: r, st: st}, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -98,9 +110,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools.
+// Close closes the prepared statements and both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(s.st.close(), s.r.Close(), s.w.Close())
 }
 
 // write runs fn in an IMMEDIATE transaction on the writer connection.
@@ -181,7 +193,7 @@ func scanProduct(row scanner) (shop.Product, error) {
 
 // ListProducts returns the catalog in seed order.
 func (s *Store) ListProducts(ctx context.Context) ([]shop.Product, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+productColumns+` FROM products ORDER BY position, id`)
+	rows, err := s.st.listProducts.QueryContext(ctx)
 	if err != nil {
 		return nil, translate(err, "Listing products failed.")
 	}
@@ -202,7 +214,7 @@ func (s *Store) ListProducts(ctx context.Context) ([]shop.Product, error) {
 
 // GetProduct returns one product with its current stock.
 func (s *Store) GetProduct(ctx context.Context, id string) (shop.Product, error) {
-	p, err := scanProduct(s.r.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE id = ?`, id))
+	p, err := scanProduct(s.st.getProduct.QueryRowContext(ctx, id))
 	if err != nil {
 		return shop.Product{}, translate(err, "Product not found.")
 	}
