@@ -71,7 +71,8 @@ bench: deps build
 	@echo "== hot-SKU checkout on PostgreSQL: group commit vs one transaction per order (target >= 3x)"
 	go test ./service/postgres -run '^$$' -bench HotSKU -benchtime 20000x
 	@echo "== 5000 flash-sale shoppers on one instance (targets: 0 failed, p99 < 100 ms, peak RSS < 256 MiB)"
-	go run ./service/cmd/flashscale-loadbench -bin bin/flashscale -users 5000 -duration 60s -store sqlite,postgres
+	@# The server gets a Go soft memory limit, as every pod does (infra sets GOMEMLIMIT to 90% of its limit).
+	go run ./service/cmd/flashscale-loadbench -bin bin/flashscale -users 5000 -duration 60s -store sqlite,postgres -server-env GOMEMLIMIT=200MiB
 
 lint:
 	gofmt -l . | tee /dev/stderr | (! read)
