@@ -5,7 +5,9 @@
 // sold-out, shed and failed counts per route. It also starts the real
 // flashscale binary (StartServer) against SQLite or a throwaway PostgreSQL
 // database and reads the server's peak RSS, which is what
-// cmd/flashscale-loadbench and `make bench` use.
+// cmd/flashscale-loadbench and `make bench` use. RunOverload is the
+// overload scenario: checkout-only clients at the admission limit and at
+// a multiple of it, and an audit that no confirmed order was lost.
 package loadtest
 
 import (
@@ -118,11 +120,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return rec.result(cfg.Users, time.Since(start)), nil
 }
 
-// newClient gives one shopper its own transport, so its own connection
-// (MaxConnsPerHost 1, reused across requests like a browser tab's), and
-// its own cookie jar for fs_shopper.
+// newClient gives one shopper its own connection and its own cookie jar
+// for fs_shopper.
 func newClient(cfg *Config) *http.Client {
 	jar, _ := cookiejar.New(nil) // never fails without options
+	return newConnClient(cfg.RequestTimeout, jar)
+}
+
+// newConnClient is a client with a transport of its own, so its own
+// connection (MaxConnsPerHost 1, reused across requests like a browser
+// tab's).
+func newConnClient(timeout time.Duration, jar http.CookieJar) *http.Client {
 	tr := &http.Transport{
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConns:          1,
@@ -130,9 +138,9 @@ func newClient(cfg *Config) *http.Client {
 		MaxConnsPerHost:       1,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: cfg.RequestTimeout,
+		ResponseHeaderTimeout: timeout,
 	}
-	return &http.Client{Transport: tr, Jar: jar, Timeout: cfg.RequestTimeout,
+	return &http.Client{Transport: tr, Jar: jar, Timeout: timeout,
 		// The API never redirects; following one would hide a misrouted request.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }

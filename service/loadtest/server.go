@@ -179,6 +179,11 @@ func (s *Server) PeakRSS() (int64, error) {
 	return procStatusBytes(s.PID(), "VmHWM")
 }
 
+// RSS is the server's resident set size now (VmRSS), in bytes.
+func (s *Server) RSS() (int64, error) {
+	return procStatusBytes(s.PID(), "VmRSS")
+}
+
 // CPUTime is the server's user plus system CPU time so far.
 func (s *Server) CPUTime() (time.Duration, error) {
 	return procCPUTime(s.PID())

@@ -1,9 +1,12 @@
-// Command flashscale-loadbench measures how many flash-sale shoppers one
-// flashscale instance holds: it starts the real binary on a loopback port
-// (SQLite in a fresh directory, or a throwaway PostgreSQL database), drives
-// it with the closed-loop shopper model of service/loadtest, and prints
-// per-route throughput and latency, the server's peak RSS and CPU, and
-// whether the targets were met. `make bench` runs it.
+// Command flashscale-loadbench measures one flashscale instance under load:
+// it starts the real binary on a loopback port (SQLite in a fresh
+// directory, or a throwaway PostgreSQL database) and drives it with the
+// load models of service/loadtest. Scenario "shoppers" (the default) shows
+// how many flash-sale shoppers it holds: per-route throughput and latency,
+// peak RSS and CPU. Scenario "overload" measures checkout capacity at a
+// small admission limit, then drives three times that: admitted p99, shed
+// latency, memory and a no-loss audit, as ratios to the capacity run.
+// `make bench` runs both.
 package main
 
 import (
@@ -16,6 +19,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -42,6 +46,7 @@ func (e *envList) Set(v string) error {
 }
 
 type options struct {
+	scenario                      string
 	bin, stores, adminURL, logDir string
 	users                         int
 	duration, rampUp              time.Duration
@@ -51,6 +56,7 @@ type options struct {
 	shedRetries                   int
 	serverEnv                     envList
 	strict                        bool
+	overload                      overloadOptions
 }
 
 func main() {
@@ -61,6 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var o options
 	fs := flag.NewFlagSet("flashscale-loadbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.StringVar(&o.scenario, "scenario", "shoppers", "shoppers (the sale-day shopper mix) or overload (checkout at 1× and 3× the admission limit)")
 	fs.StringVar(&o.bin, "bin", "bin/flashscale", "the flashscale binary to start")
 	fs.StringVar(&o.stores, "store", "sqlite,postgres", "stores to run against: sqlite, postgres, or both comma-separated")
 	fs.StringVar(&o.adminURL, "database-url", envOr("FLASHSCALE_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
@@ -73,12 +80,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.stock, "stock", 50000, "stock of every product at the start")
 	fs.IntVar(&o.hotStock, "hot-stock", 100, "stock of the doorbuster (first product), which sells out during the run")
 	fs.Float64Var(&o.hotRatio, "hot-ratio", 0.25, "share of checkouts that go for the doorbuster")
-	fs.IntVar(&o.shedRetries, "shed-retries", 3, "retries of a request shed with 503 overloaded before the shopper gives up")
+	fs.IntVar(&o.shedRetries, "shed-retries", 3, "retries of a request shed with 503 overloaded before the shopper gives up (-scenario overload: 5 unless set, as the web shop)")
 	fs.Var(&o.serverEnv, "server-env", "KEY=VALUE for the server (repeatable), e.g. FLASHSCALE_CHECKOUT_MAX_INFLIGHT=64")
 	fs.StringVar(&o.logDir, "log-dir", "", "keep the server logs here (default: a temporary directory, removed)")
 	fs.BoolVar(&o.strict, "strict", false, "exit 1 when a target (p99, peak RSS) is missed, not only on failed requests")
+	o.overload.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if o.scenario != "shoppers" && o.scenario != "overload" {
+		fmt.Fprintf(stderr, "flashscale-loadbench: -scenario %q: want shoppers or overload\n", o.scenario)
+		return 2
+	}
+	if o.scenario == "overload" {
+		// Unless told otherwise, shed purchases are retried as the web
+		// shop retries them (MAX_AUTO_RETRIES in place-order.ts).
+		o.shedRetries = loadtest.DefaultOverload().ShedRetries
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "shed-retries" {
+				o.shedRetries, _ = strconv.Atoi(f.Value.String())
+			}
+		})
 	}
 	stores := strings.Split(o.stores, ",")
 	for _, s := range stores {
@@ -91,7 +113,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "flashscale-loadbench: %v (build it with `make build`, or pass -bin)\n", err)
 		return 2
 	}
-	if err := raiseFileLimit(o.users); err != nil {
+	users := o.users
+	if o.scenario == "overload" {
+		users = o.overload.maxInFlight * o.overload.factor
+	}
+	if err := raiseFileLimit(users); err != nil {
 		fmt.Fprintln(stderr, "flashscale-loadbench:", err)
 		return 1
 	}
@@ -105,7 +131,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	code := 0
 	for _, store := range stores {
-		c := benchStore(ctx, o, store, stdout)
+		bench := benchStore
+		if o.scenario == "overload" {
+			bench = benchOverload
+		}
+		c := bench(ctx, o, store, stdout)
 		code = max(code, c)
 		if ctx.Err() != nil {
 			break
@@ -122,39 +152,11 @@ func benchStore(ctx context.Context, o options, store string, out io.Writer) int
 		return 1
 	}
 
-	work, err := os.MkdirTemp("", "flashscale-loadbench-")
+	so, cleanup, err := serverOptions(ctx, o, store, "server-"+store+".log", out)
 	if err != nil {
 		return fail("%v", err)
 	}
-	defer os.RemoveAll(work)
-	logDir := work
-	if o.logDir != "" {
-		logDir = o.logDir
-		if err := os.MkdirAll(logDir, 0o755); err != nil {
-			return fail("%v", err)
-		}
-	}
-	logFile, err := os.Create(filepath.Join(logDir, "server-"+store+".log"))
-	if err != nil {
-		return fail("%v", err)
-	}
-	defer logFile.Close()
-
-	so := loadtest.ServerOptions{Bin: o.bin, DataDir: filepath.Join(work, "data"), Env: o.serverEnv, Log: logFile}
-	if store == "postgres" {
-		dbURL, drop, err := loadtest.TempDatabase(ctx, o.adminURL)
-		if err != nil {
-			return fail("%v", err)
-		}
-		defer func() {
-			dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := drop(dctx); err != nil {
-				fmt.Fprintf(out, "warning: dropping the throwaway database: %v\n", err)
-			}
-		}()
-		so.DatabaseURL, so.DataDir = dbURL, ""
-	}
+	defer cleanup()
 	srv, err := loadtest.StartServer(ctx, so)
 	if err != nil {
 		return fail("%v", err)
@@ -274,6 +276,57 @@ func benchStore(ctx context.Context, o options, store string, out io.Writer) int
 		code = 1
 	}
 	return code
+}
+
+// serverOptions prepares a server for one store: a fresh SQLite directory
+// or a throwaway PostgreSQL database, and a log file named logName.
+// cleanup removes them (but keeps the log when -log-dir is set).
+func serverOptions(ctx context.Context, o options, store, logName string, out io.Writer) (so loadtest.ServerOptions, cleanup func(), err error) {
+	var undo []func()
+	cleanup = func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			cleanup()
+		}
+	}()
+	work, err := os.MkdirTemp("", "flashscale-loadbench-")
+	if err != nil {
+		return so, nil, err
+	}
+	undo = append(undo, func() { os.RemoveAll(work) })
+	logDir := work
+	if o.logDir != "" {
+		logDir = o.logDir
+		if err := os.MkdirAll(logDir, 0o755); err != nil {
+			return so, nil, err
+		}
+	}
+	logFile, err := os.Create(filepath.Join(logDir, logName))
+	if err != nil {
+		return so, nil, err
+	}
+	undo = append(undo, func() { logFile.Close() })
+
+	so = loadtest.ServerOptions{Bin: o.bin, DataDir: filepath.Join(work, "data"), Env: o.serverEnv, Log: logFile}
+	if store == "postgres" {
+		dbURL, drop, err := loadtest.TempDatabase(ctx, o.adminURL)
+		if err != nil {
+			return so, nil, err
+		}
+		undo = append(undo, func() {
+			dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := drop(dctx); err != nil {
+				fmt.Fprintf(out, "warning: dropping the throwaway database: %v\n", err)
+			}
+		})
+		so.DatabaseURL, so.DataDir = dbURL, ""
+	}
+	return so, cleanup, nil
 }
 
 // raiseFileLimit makes room for one socket per shopper plus slack. The
