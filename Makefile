@@ -73,6 +73,8 @@ bench: deps build
 	@echo "== 5000 flash-sale shoppers on one instance (targets: 0 failed, p99 < 100 ms, peak RSS < 256 MiB)"
 	@# The server gets a Go soft memory limit, as every pod does (infra sets GOMEMLIMIT to 90% of its limit).
 	go run ./service/cmd/flashscale-loadbench -bin bin/flashscale -users 5000 -duration 60s -store sqlite,postgres -server-env GOMEMLIMIT=200MiB
+	@echo "== checkout at 1x and 3x the admission limit: admitted p99, shed latency, RSS, no-loss audit"
+	go run ./service/cmd/flashscale-loadbench -bin bin/flashscale -scenario overload -store sqlite,postgres
 
 lint:
 	gofmt -l . | tee /dev/stderr | (! read)
