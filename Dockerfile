@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # FlashScale's image for teams that build with Docker or BuildKit. CI builds
 # the same image without a daemon (service/cmd/flashscale-image, see
-# docs/release.md); service/image's tests check the two agree on user,
+# README.md); service/image's tests check the two agree on user,
 # entrypoint, port, environment and labels.
 #
 #   docker build -t flashscale:1.4.0-abc1234 \

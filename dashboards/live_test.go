@@ -402,7 +402,7 @@ func waitFor(t *testing.T, ctx context.Context, what string, cond func() error) 
 
 // driveTraffic does what a shopper and an operator do during a sale:
 // browse, quote, buy, sell a product out, buy it anyway, send a bad form
-// and follow a dead link. Each status is the API contract's (docs/api.md).
+// and follow a dead link. Each status is the API contract's (README.md).
 func driveTraffic(t *testing.T, shop *flashscale) {
 	t.Helper()
 	customer := map[string]string{"name": "Asha Rao", "email": "asha@example.com",

@@ -1,5 +1,5 @@
 // Command infra is the Pulumi program of FlashScale (Pulumi.yaml: `main: infra/`).
-// It only runs stack.Program; see package stack and docs/infra.md.
+// It only runs stack.Program; see package stack and README.md.
 package main
 
 import (

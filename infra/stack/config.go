@@ -36,7 +36,7 @@ const minKubernetesMinor = 30
 
 // ConfigKey describes one `flashscale:` config key. The list below is the single
 // source of truth: Pulumi.yaml declares exactly these keys (asserted by tests) and
-// docs/infra.md documents them.
+// README.md documents them.
 type ConfigKey struct {
 	Name        string
 	Type        string // string, integer or boolean (Pulumi.yaml config types)

@@ -217,16 +217,14 @@ func TestProjectDefaultsMatchProgram(t *testing.T) {
 }
 
 // TestConfigKeysDocumented checks every config key and output is documented
-// (docs/infra.md, merged into README.md).
+// in README.md.
 func TestConfigKeysDocumented(t *testing.T) {
 	t.Parallel()
-	var docs strings.Builder
-	for _, f := range []string{filepath.Join("..", "..", "README.md"), filepath.Join("..", "..", "docs", "infra.md")} {
-		if b, err := os.ReadFile(f); err == nil {
-			docs.Write(b)
-		}
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	text := docs.String()
+	text := string(b)
 	var missing []string
 	for _, k := range ConfigKeys {
 		if !strings.Contains(text, "`"+k.Name+"`") {
@@ -240,7 +238,7 @@ func TestConfigKeysDocumented(t *testing.T) {
 	}
 	sort.Strings(missing)
 	if len(missing) > 0 {
-		t.Errorf("undocumented in README.md / docs/infra.md: %v", missing)
+		t.Errorf("undocumented in README.md: %v", missing)
 	}
 }
 

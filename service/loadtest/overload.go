@@ -21,7 +21,7 @@ import (
 // and no confirmed order is lost or duplicated.
 //
 // Each run gets a fresh server on a fresh store: a store gets slower or
-// faster as its tables grow (see docs/load.md), and the two runs must
+// faster as its tables grow (see README.md), and the two runs must
 // differ only in their number of clients for their ratio to mean anything.
 type Overload struct {
 	// NewServer says how to start flashscale on a fresh, empty store;

@@ -1,6 +1,6 @@
 // Command flashscale-image builds FlashScale's OCI image from a static
 // binary without a Docker daemon, and optionally pushes it; see
-// docs/release.md.
+// README.md.
 package main
 
 import (

@@ -28,7 +28,7 @@ import (
 	"github.com/flashscale/flashscale/service/loadtest"
 )
 
-// Targets for one instance on the 2-core reference machine (docs/load.md).
+// Targets for one instance on the 2-core reference machine (README.md).
 const (
 	targetP99 = 100 * time.Millisecond
 	targetRSS = 256 << 20

@@ -1,5 +1,5 @@
 // Command flashscale-release runs FlashScale's blue/green release sequence
-// (deploy, rollback, status) against a Pulumi stack; see docs/release.md.
+// (deploy, rollback, status) against a Pulumi stack; see README.md.
 package main
 
 import (

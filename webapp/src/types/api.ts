@@ -1,4 +1,4 @@
-// Wire types of the FlashScale API (docs/api.md). Money is always an
+// Wire types of the FlashScale API (README.md). Money is always an
 // integer number of paise.
 
 export interface Product {
