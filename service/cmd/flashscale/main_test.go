@@ -101,7 +101,7 @@ func TestGracefulDrainUnderLoad(t *testing.T) {
 		if res.StatusCode == 503 {
 			break
 		}
-		if time.Since(sigAt) > delay/4 {
+		if time.Since(sigAt) > delay/2 {
 			t.Fatalf("readyz still %d %s after SIGTERM", res.StatusCode, time.Since(sigAt))
 		}
 		time.Sleep(10 * time.Millisecond)
