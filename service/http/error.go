@@ -28,7 +28,6 @@ var codeStatus = map[string]int{
 	shop.EIDEMPOTENCY:   http.StatusUnprocessableEntity,
 	shop.EINTERNAL:      http.StatusInternalServerError,
 	shop.EOVERLOADED:    http.StatusServiceUnavailable,
-	shop.EDRAINING:      http.StatusServiceUnavailable,
 }
 
 // ErrorStatus returns the HTTP status for a domain error code.

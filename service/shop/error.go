@@ -20,7 +20,6 @@ const (
 	EIDEMPOTENCY   = "idempotency_key_reused" // 422: same key, different request
 	EKEYREQUIRED   = "idempotency_key_required"
 	EOVERLOADED    = "overloaded"        // 503: load shed, retry after a pause
-	EDRAINING      = "draining"          // 503: instance is shutting down
 	ETOOLARGE      = "payload_too_large" // 413
 	EADMINDISABLED = "admin_disabled"    // 404: admin API is off (no token configured)
 	EMETHOD        = "method_not_allowed"
