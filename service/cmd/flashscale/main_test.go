@@ -74,6 +74,11 @@ func TestGracefulDrainUnderLoad(t *testing.T) {
 	slow.Header.Set("Content-Type", "application/json")
 	slow.Header.Set("Idempotency-Key", "slow-1")
 	slowJar, _ := cookiejar.New(nil)
+	if res, err := (&http.Client{Jar: slowJar}).Get(p.URL + "/api/products"); err != nil {
+		t.Fatal(err) // the shopper cookie checkout needs
+	} else {
+		res.Body.Close()
+	}
 	slowRes := make(chan *http.Response, 1)
 	slowErr := make(chan error, 1)
 	go func() {
