@@ -53,7 +53,7 @@ func (s *Server) observe(c *gin.Context) {
 		}
 	}
 	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
-		slog.String("method", c.Request.Method), slog.String("route", route),
+		slog.String("method", clientMethod(c.Request)), slog.String("route", route),
 		slog.String("path", c.Request.URL.Path), slog.Int("status", code),
 		slog.Duration("elapsed", elapsed), slog.Int("bytes", c.Writer.Size()))
 }
@@ -62,10 +62,7 @@ func (s *Server) observe(c *gin.Context) {
 // set: net/http accepts any token as a method, and one series per made-up
 // method once grew /metrics to 100 MB.
 func methodLabel(r *http.Request) string {
-	if isHead(r) {
-		return http.MethodHead
-	}
-	switch m := r.Method; m {
+	switch m := clientMethod(r); m {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
 		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
 		return m

@@ -103,7 +103,7 @@ func New(o Options) *Server {
 	admin.POST("/orders/:id/advance", s.advanceOrder)
 
 	e.NoMethod(func(c *gin.Context) {
-		s.writeError(c, shop.Errorf(shop.EMETHOD, "Method %s is not allowed here.", c.Request.Method))
+		s.writeError(c, shop.Errorf(shop.EMETHOD, "Method %.20q is not allowed here.", clientMethod(c.Request)))
 	})
 	e.NoRoute(func(c *gin.Context) {
 		if isReserved(c.Request.URL.Path) || o.Web == nil || (c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
@@ -152,7 +152,13 @@ func (s *Server) Handler() http.Handler {
 // headKey marks a HEAD request served as GET, so metrics still say HEAD.
 type headKey struct{}
 
-func isHead(r *http.Request) bool { v, _ := r.Context().Value(headKey{}).(bool); return v }
+// clientMethod is the method the client sent.
+func clientMethod(r *http.Request) string {
+	if head, _ := r.Context().Value(headKey{}).(bool); head {
+		return http.MethodHead
+	}
+	return r.Method
+}
 
 // MaxParamBytes bounds an id in a path.
 const MaxParamBytes = 128
