@@ -133,7 +133,10 @@ func validateCustomer(c Customer, fields map[string]string) error {
 		return Internal(err, "validating customer")
 	}
 	for _, fe := range verrs {
-		fields["customer."+fe.Field()] = fieldMessage(fe)
+		// The namespace without the struct's own name: "address.line1" for
+		// a nested field, as the text rule reports it too.
+		_, path, _ := strings.Cut(fe.Namespace(), ".")
+		fields["customer."+path] = fieldMessage(fe)
 	}
 	return nil
 }
