@@ -27,12 +27,15 @@ type deadlineStore struct {
 // EUNAVAILABLE. A domain answer (not found, sold out, ...) that arrived in
 // time is passed on unchanged; only errors the store could not classify
 // are replaced, since with the context gone they are its consequence.
-func call[T any](ctx context.Context, d time.Duration, fn func(ctx context.Context) (T, error)) (T, error) {
-	ctx, cancel := context.WithTimeout(ctx, d)
+func call[T any](parent context.Context, d time.Duration, fn func(ctx context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(parent, d)
 	defer cancel()
 	v, err := fn(ctx)
 	if err != nil && ctx.Err() != nil {
 		if code := ErrorCode(err); code == EINTERNAL || code == EUNAVAILABLE {
+			if parent.Err() != nil { // the client went away, or the server is stopping
+				return v, Unavailable(err, "The request was cancelled; please retry.")
+			}
 			return v, Unavailable(err, "The store did not answer in time; please retry.")
 		}
 	}
