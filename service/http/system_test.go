@@ -439,10 +439,9 @@ func TestStoreOutageIs503AndRecovers(t *testing.T) {
 				c.DatabaseURL = u.String()
 				outage, recover = proxy.cut, proxy.restore
 			case onSQLite:
-				c.DataDir = sqlitetest.SmallDisk(t, 8<<20)
-				var free func()
-				outage = func() { free = sqlitetest.Fill(t, c.DataDir) }
-				recover = func() { free() }
+				disk := sqlitetest.NewDisk(t, 8<<20)
+				c.DataDir = disk.Dir
+				outage, recover = disk.Fill, disk.Free
 			}
 		})
 		s := env.shopper()

@@ -99,4 +99,3 @@ func walkText(sl validator.StructLevel, v reflect.Value, path string, multiline 
 		}
 	}
 }
-

@@ -74,10 +74,11 @@ func TestOpenRejectsBadPath(t *testing.T) {
 // On a full disk reads still work, so readiness once said 200 while every
 // checkout failed. Now a checkout that cannot be written fails with
 // EUNAVAILABLE (503, retry), Ping fails until a write succeeds again, and
-// both recover when space comes back: on a real tmpfs filled to ENOSPC.
+// both recover when space comes back: on a real tmpfs filled to ENOSPC
+// (or, without the privilege to mount one, under RLIMIT_FSIZE).
 func TestFullDiskFailsWritesAndReadinessThenRecovers(t *testing.T) {
-	dir := sqlitetest.SmallDisk(t, 8<<20)
-	s := open(t, filepath.Join(dir, "flashscale.db"))
+	disk := sqlitetest.NewDisk(t, 8<<20)
+	s := open(t, filepath.Join(disk.Dir, "flashscale.db"))
 	ctx := t.Context()
 	if ok, err := s.SeedProducts(ctx, shop.SeedCatalog()); !ok || err != nil {
 		t.Fatalf("seed: %v %v", ok, err)
@@ -97,7 +98,7 @@ func TestFullDiskFailsWritesAndReadinessThenRecovers(t *testing.T) {
 		t.Fatalf("Ping with space left: %v", err)
 	}
 
-	free := sqlitetest.Fill(t, dir)
+	disk.Fill()
 	placed := 1
 	var failed error
 	// The WAL may still have room for a few pages; the disk has none.
@@ -108,7 +109,7 @@ func TestFullDiskFailsWritesAndReadinessThenRecovers(t *testing.T) {
 		}
 		placed++
 	}
-	t.Logf("on the full disk %d checkout(s) still fitted, then: %v", placed-1, failed)
+	t.Logf("full disk by %s: %d checkout(s) still fitted, then: %v", disk.How, placed-1, failed)
 	if shop.ErrorCode(failed) != shop.EUNAVAILABLE {
 		t.Fatalf("checkout on a full disk: %v; want %s", failed, shop.EUNAVAILABLE)
 	}
@@ -119,7 +120,7 @@ func TestFullDiskFailsWritesAndReadinessThenRecovers(t *testing.T) {
 		t.Fatalf("reads must keep working on a full disk: %v", err)
 	}
 
-	free()
+	disk.Free()
 	if err := s.Ping(ctx); err != nil {
 		t.Fatalf("Ping after space came back: %v", err)
 	}

@@ -1,59 +1,82 @@
-// Package sqlitetest gives tests a real full disk for the SQLite store: a
-// small tmpfs of its own that a test fills and empties again, so the store
-// meets ENOSPC from the kernel, not from a fake.
+// Package sqlitetest gives tests a disk the SQLite store really cannot
+// write to, and that recovers: the kernel refuses the writes, no fake
+// driver does.
 package sqlitetest
 
 import (
 	"errors"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 )
 
-// Required reports whether a missing capability must fail tests rather
-// than skip them: in CI, or when FLASHSCALE_REQUIRE_TOOLS=1.
-func Required() bool {
-	ci := strings.ToLower(os.Getenv("CI"))
-	return (ci != "" && ci != "false" && ci != "0") || os.Getenv("FLASHSCALE_REQUIRE_TOOLS") == "1"
+// Disk is a directory whose writes a test can make fail and succeed again.
+type Disk struct {
+	// Dir is where the store's files go.
+	Dir string
+	// How writes are made to fail: "tmpfs" (a small tmpfs filled to
+	// ENOSPC) or "file-size limit" (RLIMIT_FSIZE, EFBIG), see NewDisk.
+	How string
+
+	tb     testing.TB
+	filler string
 }
 
-// SmallDisk mounts a tmpfs of size bytes on a fresh directory and returns
-// it; it is unmounted when the test ends. Mounting needs root: without it
-// the test fails when Required, and is skipped loudly otherwise.
-func SmallDisk(tb testing.TB, size int) string {
+// NewDisk mounts a tmpfs of size bytes on a fresh directory (unmounted
+// when the test ends): Fill fills it with a file until ENOSPC, Free deletes
+// the file. Mounting needs CAP_SYS_ADMIN; without it (an unprivileged CI
+// container) Fill instead lowers the process's soft RLIMIT_FSIZE so that
+// the kernel refuses every further file write with EFBIG, as it refuses
+// them on a full disk, and Free raises it again. That limit is process
+// wide: the test must not run in parallel with others that write files.
+func NewDisk(tb testing.TB, size int) *Disk {
 	tb.Helper()
-	dir := filepath.Join(tb.TempDir(), "disk")
-	if err := os.Mkdir(dir, 0o700); err != nil {
+	d := &Disk{Dir: filepath.Join(tb.TempDir(), "disk"), tb: tb}
+	if err := os.Mkdir(d.Dir, 0o700); err != nil {
 		tb.Fatal(err)
 	}
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV,
-		"size="+strconv.Itoa(size)+",mode=0700"); err != nil {
-		msg := "mounting a small tmpfs (needs root) for a real full disk: " + err.Error()
-		if Required() {
-			tb.Fatal(msg)
-		}
-		tb.Skip("SKIPPING FULL-DISK TEST: " + msg + " (this fails instead when CI is set or FLASHSCALE_REQUIRE_TOOLS=1)")
+	err := syscall.Mount("tmpfs", d.Dir, "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV,
+		"size="+strconv.Itoa(size)+",mode=0700")
+	if err != nil {
+		d.How = "file-size limit"
+		tb.Logf("no tmpfs (%v): writes will fail by RLIMIT_FSIZE instead", err)
+		return d
 	}
+	d.How = "tmpfs"
 	// Registered after TempDir's cleanup, so it runs first.
 	tb.Cleanup(func() {
-		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
-			tb.Errorf("unmounting %s: %v", dir, err)
+		if err := syscall.Unmount(d.Dir, syscall.MNT_DETACH); err != nil {
+			tb.Errorf("unmounting %s: %v", d.Dir, err)
 		}
 	})
-	return dir
+	return d
 }
 
-// Fill writes a file into dir until the disk has no space left, and
-// returns the function that deletes it again.
-func Fill(tb testing.TB, dir string) (free func()) {
-	tb.Helper()
-	path := filepath.Join(dir, "filler")
-	f, err := os.Create(path)
+// Fill makes every further write that needs space fail.
+func (d *Disk) Fill() {
+	d.tb.Helper()
+	if d.How != "tmpfs" {
+		// The default action of SIGXFSZ ends the process; ignored, the
+		// write returns EFBIG.
+		signal.Ignore(syscall.SIGXFSZ)
+		var lim syscall.Rlimit
+		if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+			d.tb.Fatal(err)
+		}
+		lim.Cur = 1 // a write at any offset past the first byte fails
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+			d.tb.Fatal(err)
+		}
+		d.tb.Cleanup(d.Free)
+		return
+	}
+	d.filler = filepath.Join(d.Dir, "filler")
+	f, err := os.Create(d.filler)
 	if err != nil {
-		tb.Fatal(err)
+		d.tb.Fatal(err)
 	}
 	chunk := make([]byte, 4096)
 	for {
@@ -63,11 +86,29 @@ func Fill(tb testing.TB, dir string) (free func()) {
 	}
 	f.Close()
 	if !errors.Is(err, syscall.ENOSPC) {
-		tb.Fatalf("filling %s: %v, want ENOSPC", dir, err)
+		d.tb.Fatalf("filling %s: %v, want ENOSPC", d.Dir, err)
 	}
-	return func() {
-		if err := os.Remove(path); err != nil {
-			tb.Fatal(err)
+}
+
+// Free gives the space back.
+func (d *Disk) Free() {
+	d.tb.Helper()
+	if d.How != "tmpfs" {
+		var lim syscall.Rlimit
+		if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+			d.tb.Fatal(err)
 		}
+		lim.Cur = lim.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+			d.tb.Fatal(err)
+		}
+		signal.Reset(syscall.SIGXFSZ)
+		return
+	}
+	if d.filler != "" {
+		if err := os.Remove(d.filler); err != nil {
+			d.tb.Fatal(err)
+		}
+		d.filler = ""
 	}
 }
