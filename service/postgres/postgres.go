@@ -138,6 +138,9 @@ func millis(d time.Duration) string { return fmt.Sprintf("%dms", max(1, d.Millis
 func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
 	db := stdlib.OpenDB(*cc)
 	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		return fmt.Errorf("postgres: connect: %w", err)
+	}
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return err
