@@ -42,6 +42,11 @@ type Config struct {
 	CheckoutQueueWait   time.Duration `env:"FLASHSCALE_CHECKOUT_QUEUE_WAIT" envDefault:"250ms"`
 	CheckoutBatch       int           `env:"FLASHSCALE_CHECKOUT_BATCH" envDefault:"128"`
 
+	StoreTimeout time.Duration `env:"FLASHSCALE_STORE_TIMEOUT" envDefault:"5s"`
+	// MaxConns caps open client connections; 0 derives it from RLIMIT_NOFILE.
+	MaxConns    int           `env:"FLASHSCALE_MAX_CONNS" envDefault:"0"`
+	IdleTimeout time.Duration `env:"FLASHSCALE_IDLE_TIMEOUT" envDefault:"75s"`
+
 	LogLevel  slog.Level `env:"FLASHSCALE_LOG_LEVEL" envDefault:"info"`
 	LogFormat string     `env:"FLASHSCALE_LOG_FORMAT" envDefault:"json"`
 	AccessLog string     `env:"FLASHSCALE_ACCESS_LOG" envDefault:"errors"`
@@ -125,6 +130,15 @@ func (c *Config) Validate() error {
 	if c.CheckoutQueueWait < 0 {
 		errs = append(errs, fmt.Errorf("FLASHSCALE_CHECKOUT_QUEUE_WAIT=%s: must not be negative", c.CheckoutQueueWait))
 	}
+	if c.StoreTimeout < 100*time.Millisecond || c.StoreTimeout > time.Minute {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_STORE_TIMEOUT=%s: must be between 100ms and 1m", c.StoreTimeout))
+	}
+	if c.MaxConns < 0 {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_MAX_CONNS=%d: must not be negative (0 derives it from the open-file limit)", c.MaxConns))
+	}
+	if c.IdleTimeout < time.Second {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_IDLE_TIMEOUT=%s: must be at least 1s", c.IdleTimeout))
+	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		errs = append(errs, errors.New("FLASHSCALE_ADMIN_TOKEN: must be at least 16 characters"))
 	}
@@ -186,6 +200,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("checkoutMaxInFlight", c.CheckoutMaxInFlight),
 		slog.Duration("checkoutQueueWait", c.CheckoutQueueWait),
 		slog.Int("checkoutBatch", c.CheckoutBatch),
+		slog.Duration("storeTimeout", c.StoreTimeout),
+		slog.Int("maxConns", c.MaxConns),
+		slog.Duration("idleTimeout", c.IdleTimeout),
 		slog.String("accessLog", c.AccessLog),
 	)
 }

@@ -13,7 +13,8 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Port != 8080 || c.DataDir != "./data" || c.Color != ColorNone || c.DrainTimeout != 20*time.Second ||
-		c.StoreKind() != "sqlite" || c.AccessLog != AccessLogErrors || c.CatalogRefresh != time.Second || c.DBMaxConns != 20 {
+		c.StoreKind() != "sqlite" || c.AccessLog != AccessLogErrors || c.CatalogRefresh != time.Second || c.DBMaxConns != 20 ||
+		c.StoreTimeout != 5*time.Second || c.MaxConns != 0 || c.IdleTimeout != 75*time.Second {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -33,6 +34,10 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"FLASHSCALE_CATALOG_REFRESH": "5s"}, "FLASHSCALE_CATALOG_REFRESH"},
 		{map[string]string{"FLASHSCALE_ACCESS_LOG": "verbose"}, "FLASHSCALE_ACCESS_LOG"},
 		{map[string]string{"FLASHSCALE_DRAIN_TIMEOUT": "0s"}, "FLASHSCALE_DRAIN_TIMEOUT"},
+		{map[string]string{"FLASHSCALE_STORE_TIMEOUT": "0s"}, "FLASHSCALE_STORE_TIMEOUT"},
+		{map[string]string{"FLASHSCALE_STORE_TIMEOUT": "2m"}, "FLASHSCALE_STORE_TIMEOUT"},
+		{map[string]string{"FLASHSCALE_MAX_CONNS": "-1"}, "FLASHSCALE_MAX_CONNS"},
+		{map[string]string{"FLASHSCALE_IDLE_TIMEOUT": "0s"}, "FLASHSCALE_IDLE_TIMEOUT"},
 	} {
 		_, err := Parse(tc.env)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -15,7 +15,7 @@ func rejectionReason(code string) string {
 	switch code {
 	case shop.ESOLDOUT:
 		return "sold_out"
-	case shop.EINVALID, shop.EMALFORMED, shop.ETOOLARGE, shop.EKEYREQUIRED, shop.EUNSUPPORTED:
+	case shop.EINVALID, shop.EMALFORMED, shop.ETOOLARGE, shop.EKEYREQUIRED, shop.EUNSUPPORTED, shop.ESHOPPERREQUIRED:
 		return "invalid"
 	case shop.ESALEINACTIVE:
 		return "sale_not_active"
@@ -57,6 +57,13 @@ func (s *Server) checkout(c *gin.Context) {
 }
 
 func (s *Server) placeOrder(c *gin.Context) (shop.Order, bool, error) {
+	if newShopper(c) {
+		// Idempotency keys are per shopper. A client that drops the cookie
+		// would be a new shopper on every retry, and each retry a new
+		// order; refuse before any work. The response carries a cookie.
+		return shop.Order{}, false, shop.Errorf(shop.ESHOPPERREQUIRED,
+			"Checkout needs a shopper identity: keep the %s cookie this response sets and retry with the same Idempotency-Key.", ShopperCookie)
+	}
 	key := c.GetHeader("Idempotency-Key")
 	if err := shop.ValidateIdempotencyKey(key); err != nil {
 		return shop.Order{}, false, err

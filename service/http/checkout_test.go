@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/flashscale/flashscale/service/config"
+	fshttp "github.com/flashscale/flashscale/service/http"
 	"github.com/flashscale/flashscale/service/shop"
 )
 
@@ -188,4 +189,104 @@ func TestCheckoutShedsWhenFull(t *testing.T) {
 	if r = env.shopper().checkout("k", checkoutBody(shop.LineRequest{ProductID: "dell-inspiron-15", Quantity: 1})); r.status != 201 {
 		t.Fatalf("after the slot frees: %d %s", r.status, r.body)
 	}
+}
+
+// A client without the fs_shopper cookie (a script, a browser that blocks
+// cookies) once got three orders for three sends of one Idempotency-Key:
+// a fresh shopper each time. Now it is refused before any work, told to
+// keep the cookie the refusal sets, and the retry with that cookie and the
+// same key places exactly one order.
+func TestCheckoutWithoutShopperIsRefused(t *testing.T) {
+	eachStore(t, func(t *testing.T, kind string) {
+		env := newEnvOn(t, kind, nil)
+		body := checkoutBody(shop.LineRequest{ProductID: "dell-inspiron-15", Quantity: 1})
+		client := env.cookieless()
+		var issued string
+		for i := range 3 {
+			r := client.checkout("same-key", body)
+			if r.status != http.StatusUnauthorized || r.errCode(t) != shop.ESHOPPERREQUIRED {
+				t.Fatalf("send %d without a cookie: %d %s", i+1, r.status, r.body)
+			}
+			if !strings.Contains(string(r.body), fshttp.ShopperCookie) || !strings.Contains(string(r.body), "Idempotency-Key") {
+				t.Fatalf("the message must say what to do: %s", r.body)
+			}
+			for _, c := range (&http.Response{Header: r.header}).Cookies() {
+				if c.Name == fshttp.ShopperCookie {
+					issued = c.Value
+				}
+			}
+			if issued == "" {
+				t.Fatalf("the refusal must set the %s cookie: %v", fshttp.ShopperCookie, r.header)
+			}
+		}
+		// A forged or truncated cookie is no identity either.
+		bad := map[string]string{"Idempotency-Key": "same-key", "Cookie": fshttp.ShopperCookie + "=not-a-token"}
+		if r := client.do("POST", "/api/checkout", body, bad); r.status != http.StatusUnauthorized {
+			t.Fatalf("with an invalid cookie: %d %s", r.status, r.body)
+		}
+		if p, _ := env.store.GetProduct(t.Context(), "dell-inspiron-15"); p.Stock != 100 {
+			t.Fatalf("refused checkouts took stock: %d left", p.Stock)
+		}
+
+		withCookie := map[string]string{"Idempotency-Key": "same-key", "Cookie": fshttp.ShopperCookie + "=" + issued}
+		first := client.do("POST", "/api/checkout", body, withCookie)
+		again := client.do("POST", "/api/checkout", body, withCookie)
+		var a, b orderBody
+		first.decode(t, &a)
+		again.decode(t, &b)
+		if first.status != 201 || again.status != 201 || a.Order.ID != b.Order.ID || again.header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("with the issued cookie: %d %s, then %d %s", first.status, first.body, again.status, again.body)
+		}
+		if p, _ := env.store.GetProduct(t.Context(), "dell-inspiron-15"); p.Stock != 99 {
+			t.Fatalf("stock %d, want 99: one order for one key", p.Stock)
+		}
+		m := scrape(t, env)
+		for _, want := range []string{"flashscale_orders_placed_total 1\n", `flashscale_checkout_rejections_total{reason="invalid"} 4`} {
+			if !strings.Contains(m, want) {
+				t.Errorf("metrics lack %q", want)
+			}
+		}
+	})
+}
+
+// Customer text PostgreSQL cannot store (a NUL was a 500 there, stored by
+// SQLite), control characters, bidi overrides and invalid UTF-8 are
+// refused with 422 naming the field, on both stores alike, and take no
+// stock. The address keeps its line breaks.
+func TestCheckoutRefusesUnsafeText(t *testing.T) {
+	eachStore(t, func(t *testing.T, kind string) {
+		env := newEnvOn(t, kind, nil)
+		s := env.shopper()
+		const tmpl = `{"items":[{"productId":"%s","quantity":1}],"customer":{"name":"%s","email":"a@b.in","phone":"9876543210","address":"%s"}}`
+		const product, name, address = "dell-inspiron-15", "Asha Rao", `12 MG Road\nIndiranagar\r\nBengaluru`
+		for i, tc := range []struct {
+			name, body, field string
+		}{
+			{"NUL in name", fmt.Sprintf(tmpl, product, `Asha\u0000Rao`, address), "customer.name"},
+			{"NUL in address", fmt.Sprintf(tmpl, product, name, `12 MG Road\u0000 Bengaluru`), "customer.address"},
+			{"C1 control in name", fmt.Sprintf(tmpl, product, "Asha\u0085Rao", address), "customer.name"},
+			{"tab in name", fmt.Sprintf(tmpl, product, `Asha\tRao`, address), "customer.name"},
+			{"newline in name", fmt.Sprintf(tmpl, product, `Asha\nRao`, address), "customer.name"},
+			{"bidi override in address", fmt.Sprintf(tmpl, product, name, `12 MG Road \u202eBengaluru`), "customer.address"},
+			{"bidi isolate in name", fmt.Sprintf(tmpl, product, `Asha \u2067Rao`, address), "customer.name"},
+			{"invalid UTF-8 in address", fmt.Sprintf(tmpl, product, name, "12 MG Road \xff\xfe Bengaluru"), "customer.address"},
+			{"NUL in productId", fmt.Sprintf(tmpl, `dell\u0000`, name, address), "items[0].productId"},
+		} {
+			r := s.checkout(fmt.Sprintf("text-%d", i), tc.body)
+			var e struct{ Error shop.Error }
+			r.decode(t, &e)
+			if r.status != 422 || e.Error.Code != shop.EINVALID || e.Error.Fields[tc.field] == "" {
+				t.Errorf("%s: %d %s; want 422 invalid naming %s", tc.name, r.status, r.body, tc.field)
+			}
+		}
+		if p, _ := env.store.GetProduct(t.Context(), product); p.Stock != 100 {
+			t.Fatalf("refused checkouts took stock: %d left", p.Stock)
+		}
+		r := s.checkout("text-ok", fmt.Sprintf(tmpl, product, name, address))
+		var o orderBody
+		r.decode(t, &o)
+		if r.status != 201 || o.Order.Customer.Address != "12 MG Road\nIndiranagar\r\nBengaluru" {
+			t.Fatalf("a multi-line address: %d %s", r.status, r.body)
+		}
+	})
 }

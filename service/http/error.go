@@ -12,22 +12,25 @@ import (
 
 // codeStatus is the one table mapping domain error codes to HTTP statuses.
 var codeStatus = map[string]int{
-	shop.EMALFORMED:     http.StatusBadRequest,
-	shop.EKEYREQUIRED:   http.StatusBadRequest,
-	shop.EUNAUTHORIZED:  http.StatusUnauthorized,
-	shop.ENOTFOUND:      http.StatusNotFound,
-	shop.EADMINDISABLED: http.StatusNotFound,
-	shop.EMETHOD:        http.StatusMethodNotAllowed,
-	shop.ECONFLICT:      http.StatusConflict,
-	shop.ESOLDOUT:       http.StatusConflict,
-	shop.ESALEINACTIVE:  http.StatusConflict,
-	shop.ELIMIT:         http.StatusConflict,
-	shop.ETOOLARGE:      http.StatusRequestEntityTooLarge,
-	shop.EUNSUPPORTED:   http.StatusUnsupportedMediaType,
-	shop.EINVALID:       http.StatusUnprocessableEntity,
-	shop.EIDEMPOTENCY:   http.StatusUnprocessableEntity,
-	shop.EINTERNAL:      http.StatusInternalServerError,
-	shop.EOVERLOADED:    http.StatusServiceUnavailable,
+	shop.EMALFORMED:       http.StatusBadRequest,
+	shop.EKEYREQUIRED:     http.StatusBadRequest,
+	shop.EUNAUTHORIZED:    http.StatusUnauthorized,
+	shop.ENOTFOUND:        http.StatusNotFound,
+	shop.EADMINDISABLED:   http.StatusNotFound,
+	shop.EMETHOD:          http.StatusMethodNotAllowed,
+	shop.ECONFLICT:        http.StatusConflict,
+	shop.ESOLDOUT:         http.StatusConflict,
+	shop.ESALEINACTIVE:    http.StatusConflict,
+	shop.ELIMIT:           http.StatusConflict,
+	shop.ETOOLARGE:        http.StatusRequestEntityTooLarge,
+	shop.EUNSUPPORTED:     http.StatusUnsupportedMediaType,
+	shop.EINVALID:         http.StatusUnprocessableEntity,
+	shop.EIDEMPOTENCY:     http.StatusUnprocessableEntity,
+	shop.EINTERNAL:        http.StatusInternalServerError,
+	shop.EOVERLOADED:      http.StatusServiceUnavailable,
+	shop.EUNAVAILABLE:     http.StatusServiceUnavailable,
+	shop.ESHOPPERREQUIRED: http.StatusUnauthorized,
+	shop.EORIGIN:          http.StatusForbidden,
 }
 
 // ErrorStatus returns the HTTP status for a domain error code.
@@ -50,10 +53,16 @@ func (s *Server) writeError(c *gin.Context, err error) {
 		e = shop.Internal(err, "unexpected error")
 	}
 	status := ErrorStatus(e.Code)
-	if e.Code == shop.EINTERNAL {
+	switch e.Code {
+	case shop.EINTERNAL:
 		s.log.ErrorContext(c.Request.Context(), "internal error",
 			slog.String("route", routeOf(c)), slog.String("method", c.Request.Method), slog.Any("err", err))
 		e = &shop.Error{Code: shop.EINTERNAL, Message: shop.ErrorMessage(err)}
+	case shop.EUNAVAILABLE:
+		// Not the shopper's doing either: the operator needs the cause (a
+		// timeout, a lost connection, a full disk); the shopper a retry.
+		s.log.WarnContext(c.Request.Context(), "store unavailable",
+			slog.String("route", routeOf(c)), slog.String("method", c.Request.Method), slog.Any("err", err))
 	}
 	if status == http.StatusServiceUnavailable {
 		c.Header("Retry-After", "1")

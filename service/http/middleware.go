@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -39,8 +40,9 @@ func (s *Server) observe(c *gin.Context) {
 	elapsed := time.Since(start)
 	route, code := routeOf(c), c.Writer.Status()
 	codeStr := statusText(code)
-	s.metrics.requests.WithLabelValues(c.Request.Method, route, codeStr).Inc()
-	s.metrics.duration.WithLabelValues(c.Request.Method, route, codeStr).Observe(elapsed.Seconds())
+	method := methodLabel(c.Request)
+	s.metrics.requests.WithLabelValues(method, route, codeStr).Inc()
+	s.metrics.duration.WithLabelValues(method, route, codeStr).Observe(elapsed.Seconds())
 
 	switch s.cfg.AccessLog {
 	case config.AccessLogOff:
@@ -51,9 +53,21 @@ func (s *Server) observe(c *gin.Context) {
 		}
 	}
 	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
-		slog.String("method", c.Request.Method), slog.String("route", route),
+		slog.String("method", clientMethod(c.Request)), slog.String("route", route),
 		slog.String("path", c.Request.URL.Path), slog.Int("status", code),
 		slog.Duration("elapsed", elapsed), slog.Int("bytes", c.Writer.Size()))
+}
+
+// methodLabel is the request's method for a metric label, from a closed
+// set: net/http accepts any token as a method, and one series per made-up
+// method once grew /metrics to 100 MB.
+func methodLabel(r *http.Request) string {
+	switch m := clientMethod(r); m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
 }
 
 // statusCodes caches the label value of every status code.
@@ -124,28 +138,45 @@ func (s *Server) securityHeaders(c *gin.Context) {
 	for k, v := range set {
 		h[k] = v
 	}
-	if s.cfg.CookieSecure {
+	if s.cfg.CookieSecure && viaHTTPS(c.Request) {
 		h["Strict-Transport-Security"] = hstsHeader
 	}
 	c.Next()
+}
+
+// viaHTTPS reports whether the client reached us over HTTPS: TLS here, or
+// TLS ended at the load balancer, which says so in X-Forwarded-Proto. HSTS
+// on a plain-HTTP response is meaningless (browsers must ignore it) and
+// tells a scanner the operator meant HTTPS but serves HTTP. A client that
+// forges the header only gets a header its browser ignores.
+func viaHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
 }
 
 // cors allows cross-origin calls only from configured origins. The shop
 // itself is same-origin and needs none.
 func (s *Server) cors(c *gin.Context) {
 	origin := c.GetHeader("Origin")
+	h := c.Writer.Header()
+	if len(s.cfg.AllowedOrigins) > 0 {
+		// The answer depends on Origin whether or not this one is allowed:
+		// a cache must not hand an allowed origin's response to another.
+		h.Add("Vary", "Origin")
+	}
 	if origin == "" || !slices.Contains(s.cfg.AllowedOrigins, origin) {
 		if c.Request.Method == http.MethodOptions && origin != "" {
-			c.AbortWithStatus(http.StatusForbidden)
+			s.writeError(c, shop.Errorf(shop.EORIGIN, "This origin may not call the API."))
 			return
 		}
 		c.Next()
 		return
 	}
-	h := c.Writer.Header()
 	h.Set("Access-Control-Allow-Origin", origin)
 	h.Set("Access-Control-Allow-Credentials", "true")
-	h.Add("Vary", "Origin")
 	if c.Request.Method == http.MethodOptions {
 		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS")
 		h.Set("Access-Control-Allow-Headers", "Content-Type, Idempotency-Key, Authorization, If-None-Match")

@@ -14,7 +14,7 @@ func (s *Server) listProducts(c *gin.Context) {
 	h := c.Writer.Header()
 	h["Etag"] = []string{snap.etag}
 	h["Cache-Control"] = []string{"no-cache"}
-	h["Vary"] = []string{"Accept-Encoding"}
+	h["Vary"] = append(h["Vary"], "Accept-Encoding") // keep cors's Vary: Origin
 	if match := c.Request.Header.Get("If-None-Match"); match != "" && etagMatches(match, snap.etag) {
 		c.Status(http.StatusNotModified)
 		return

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/flashscale/flashscale/service/shop"
@@ -12,7 +13,7 @@ import (
 
 func TestListProducts(t *testing.T) {
 	env := newEnv(t, nil)
-	s := env.shopper()
+	s := env.newcomer()
 	r := s.do("GET", "/api/products", nil, nil)
 	if r.status != 200 {
 		t.Fatalf("status %d: %s", r.status, r.body)
@@ -141,4 +142,38 @@ func TestQuote(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A NUL or invalid UTF-8 in a path id was a 500 on PostgreSQL and a 404 on
+// SQLite; on both it is a JSON 404 not_found, and nothing changes.
+func TestUnstorablePathIDsAreNotFound(t *testing.T) {
+	eachStore(t, func(t *testing.T, kind string) {
+		env := newEnvOn(t, kind, nil)
+		s := env.shopper()
+		bearer := map[string]string{"Authorization": "Bearer " + adminToken}
+		for _, tc := range []struct {
+			method, path string
+			body         any
+			hdr          map[string]string
+		}{
+			{"GET", "/api/products/%00", nil, nil},
+			{"GET", "/api/products/dell-inspiron-15%00", nil, nil},
+			{"GET", "/api/products/%ff%fe", nil, nil},
+			{"GET", "/api/orders/%ff%fe", nil, nil},
+			{"GET", "/api/orders/%00", nil, nil},
+			{"PUT", "/api/admin/products/%ff/stock", map[string]int{"stock": 0}, bearer},
+			{"PUT", "/api/admin/products/%00/sale", map[string]any{}, bearer},
+			{"POST", "/api/admin/orders/%00/advance", nil, bearer},
+			{"POST", "/api/admin/orders/%c3/advance", nil, bearer},
+			{"GET", "/api/products/" + strings.Repeat("x", 200), nil, nil},
+		} {
+			r := s.do(tc.method, tc.path, tc.body, tc.hdr)
+			if r.status != 404 || r.errCode(t) != shop.ENOTFOUND {
+				t.Errorf("%s %s: %d %s, want 404 not_found", tc.method, tc.path, r.status, r.body)
+			}
+		}
+		if p, err := env.store.GetProduct(t.Context(), "dell-inspiron-15"); err != nil || p.Stock != 100 {
+			t.Fatalf("stock %d, %v", p.Stock, err)
+		}
+	})
 }

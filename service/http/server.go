@@ -62,19 +62,24 @@ func New(o Options) *Server {
 		o.Now = time.Now
 	}
 	s := &Server{
-		cfg:     o.Config,
-		store:   o.Store,
+		cfg: o.Config,
+		// Every store call gets a deadline: a lock or a slow disk fails a
+		// request with 503 instead of holding its connection and goroutine.
+		store:   shop.WithDeadline(o.Store, o.Config.StoreTimeout),
 		log:     o.Logger,
 		now:     o.Now,
 		started: o.Now(),
 		metrics: newMetrics(o.Registry, o.Config.Version, o.Config.Color, o.Config.Commit),
 	}
-	s.catalog = newCatalog(o.Store, s.metrics, o.Logger)
+	s.catalog = newCatalog(s.store, s.metrics, o.Logger)
 	s.admission = newAdmission(o.Config.CheckoutMaxInFlight, o.Config.CheckoutQueueWait)
 
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
+	// Gin would answer /api/products/ with a 301 and an HTML body; an API
+	// client wants the JSON 404 that names the mistake.
+	e.RedirectTrailingSlash = false
 	e.Use(s.recoverJSON, s.observe, s.securityHeaders, s.cors)
 
 	// Probes and metrics sit outside /api: no shopper cookie, no CORS needs.
@@ -82,7 +87,7 @@ func New(o Options) *Server {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry})))
 
-	api := e.Group("/api", s.shopper)
+	api := e.Group("/api", s.validParams, s.shopper)
 	api.GET("/products", s.listProducts)
 	api.GET("/products/:id", s.getProduct)
 	api.POST("/cart/quote", s.quoteCart)
@@ -98,7 +103,7 @@ func New(o Options) *Server {
 	admin.POST("/orders/:id/advance", s.advanceOrder)
 
 	e.NoMethod(func(c *gin.Context) {
-		s.writeError(c, shop.Errorf(shop.EMETHOD, "Method %s is not allowed here.", c.Request.Method))
+		s.writeError(c, shop.Errorf(shop.EMETHOD, "Method %.20q is not allowed here.", clientMethod(c.Request)))
 	})
 	e.NoRoute(func(c *gin.Context) {
 		if isReserved(c.Request.URL.Path) || o.Web == nil || (c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
@@ -131,8 +136,46 @@ func (s *Server) Start(ctx context.Context) error {
 	return nil
 }
 
-// Handler returns the root handler.
-func (s *Server) Handler() http.Handler { return s.engine }
+// Handler returns the root handler. HEAD is answered as GET without the
+// body (curl -I, uptime checkers): net/http drops what the GET handler
+// writes because the request it holds is still a HEAD.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			r = r.WithContext(context.WithValue(r.Context(), headKey{}, true))
+			r.Method = http.MethodGet
+		}
+		s.engine.ServeHTTP(w, r)
+	})
+}
+
+// headKey marks a HEAD request served as GET, so metrics still say HEAD.
+type headKey struct{}
+
+// clientMethod is the method the client sent.
+func clientMethod(r *http.Request) string {
+	if head, _ := r.Context().Value(headKey{}).(bool); head {
+		return http.MethodHead
+	}
+	return r.Method
+}
+
+// MaxParamBytes bounds an id in a path.
+const MaxParamBytes = 128
+
+// validParams answers 404 for a path id that no product or order can have
+// (a NUL, invalid UTF-8, control characters, absurd length) before any
+// store sees it: PostgreSQL fails on such text with an error, SQLite just
+// finds nothing, and both must say not_found.
+func (s *Server) validParams(c *gin.Context) {
+	for _, p := range c.Params {
+		if len(p.Value) > MaxParamBytes || shop.TextProblem(p.Value, false) != "" {
+			s.writeError(c, shop.Errorf(shop.ENOTFOUND, "Not found."))
+			return
+		}
+	}
+	c.Next()
+}
 
 // Drain marks the server as shutting down: readiness fails at once so the
 // load balancer stops sending new work, and keep-alive connections are

@@ -18,6 +18,8 @@ import (
 
 	"github.com/flashscale/flashscale/service/config"
 	fshttp "github.com/flashscale/flashscale/service/http"
+	"github.com/flashscale/flashscale/service/postgres"
+	"github.com/flashscale/flashscale/service/postgres/pgtest"
 	"github.com/flashscale/flashscale/service/shop"
 	"github.com/flashscale/flashscale/service/sqlite"
 	"github.com/flashscale/flashscale/service/web"
@@ -26,16 +28,40 @@ import (
 const adminToken = "test-admin-token-0123456789"
 
 type testEnv struct {
-	t      *testing.T
-	srv    *httptest.Server
-	server *fshttp.Server
-	store  shop.Store
-	reg    *prometheus.Registry
+	t       *testing.T
+	srv     *httptest.Server
+	server  *fshttp.Server
+	store   shop.Store
+	reg     *prometheus.Registry
+	dataDir string // the SQLite store's directory
+	dbURL   string // the PostgreSQL store's database
+}
+
+// The stores an HTTP test can run on.
+const (
+	onSQLite   = "sqlite"
+	onPostgres = "postgres"
+)
+
+// eachStore runs fn as a subtest on each store: where the stores differ
+// (what text they can hold, how they time out), the API must not.
+func eachStore(t *testing.T, fn func(t *testing.T, kind string)) {
+	for _, kind := range []string{onSQLite, onPostgres} {
+		t.Run(kind, func(t *testing.T) { fn(t, kind) })
+	}
 }
 
 // newEnv starts the real server on a fresh SQLite store. mod adjusts the
 // production defaults.
 func newEnv(t *testing.T, mod func(*config.Config)) *testEnv {
+	t.Helper()
+	return newEnvOn(t, onSQLite, mod)
+}
+
+// newEnvOn starts the real server on a fresh store of the given kind: a
+// SQLite file in cfg.DataDir (a temporary directory unless mod sets one)
+// or a throwaway PostgreSQL database with cfg.DBMaxConns connections.
+func newEnvOn(t *testing.T, kind string, mod func(*config.Config)) *testEnv {
 	t.Helper()
 	cfg, err := config.Parse(map[string]string{
 		"DEPLOY_COLOR": "blue", "APP_VERSION": "1.2.3-test", "FLASHSCALE_ADMIN_TOKEN": adminToken,
@@ -44,12 +70,26 @@ func newEnv(t *testing.T, mod func(*config.Config)) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.DataDir = t.TempDir()
 	if mod != nil {
 		mod(&cfg)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flashscale.db"))
+	var store shop.Store
+	var dbURL string
+	switch kind {
+	case onSQLite:
+		store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "flashscale.db"))
+	case onPostgres:
+		dbURL = cfg.DatabaseURL // the test made one, say behind a proxy
+		if dbURL == "" {
+			dbURL = pgtest.NewDatabase(t)
+		}
+		store, err = postgres.Open(ctx, dbURL, cfg.DBMaxConns, postgres.WithStatementTimeout(cfg.StoreTimeout))
+	default:
+		t.Fatalf("no store %q", kind)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +105,7 @@ func newEnv(t *testing.T, mod func(*config.Config)) *testEnv {
 	}
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
-	return &testEnv{t: t, srv: hs, server: s, store: store, reg: reg}
+	return &testEnv{t: t, srv: hs, server: s, store: store, reg: reg, dataDir: cfg.DataDir, dbURL: dbURL}
 }
 
 // shopper is a browser-like client with its own cookie jar.
@@ -74,9 +114,27 @@ type shopper struct {
 	client *http.Client
 }
 
-func (e *testEnv) shopper() *shopper {
+// newcomer is a browser-like client with its own cookie jar, on its first
+// visit: it has no fs_shopper cookie yet.
+func (e *testEnv) newcomer() *shopper {
 	jar, _ := cookiejar.New(nil)
 	return &shopper{env: e, client: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+}
+
+// shopper has been to the shop before (it read the build info, as the web
+// shop reads the catalog), so it holds its fs_shopper cookie.
+func (e *testEnv) shopper() *shopper {
+	s := e.newcomer()
+	if r := s.do("GET", "/api/build-info", nil, nil); r.status != http.StatusOK {
+		e.t.Fatalf("build-info: %d %s", r.status, r.body)
+	}
+	return s
+}
+
+// cookieless is an API client that keeps no cookies, like a script or a
+// browser that blocks them.
+func (e *testEnv) cookieless() *shopper {
+	return &shopper{env: e, client: &http.Client{Timeout: 10 * time.Second}}
 }
 
 type resp struct {
@@ -149,4 +207,85 @@ func (s *shopper) checkout(key string, body any) resp {
 
 func (e *testEnv) admin(method, path string, body any) resp {
 	return e.shopper().do(method, path, body, map[string]string{"Authorization": "Bearer " + adminToken})
+}
+
+// Every error the application writes under /api is the JSON envelope: a
+// trailing slash was a 301 with an HTML body, a refused CORS preflight a
+// bare 403.
+func TestAPIErrorsAreJSON(t *testing.T) {
+	env := newEnv(t, nil)
+	s := env.shopper()
+	for _, tc := range []struct {
+		method, path string
+		hdr          map[string]string
+		status       int
+		code         string
+	}{
+		{"GET", "/api/products/", nil, 404, shop.ENOTFOUND},
+		{"GET", "/api/orders/", nil, 404, shop.ENOTFOUND},
+		{"POST", "/api/checkout/", nil, 404, shop.ENOTFOUND},
+		{"PUT", "/api/admin/products/dell-inspiron-15/stock/", nil, 404, shop.ENOTFOUND},
+		{"OPTIONS", "/api/checkout", map[string]string{"Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"}, 403, shop.EORIGIN},
+		{"OPTIONS", "/api/products", nil, 405, shop.EMETHOD},
+		{"PATCH", "/api/products", nil, 405, shop.EMETHOD},
+		{"GET", "/api/nope", nil, 404, shop.ENOTFOUND},
+	} {
+		r := s.do(tc.method, tc.path, nil, tc.hdr)
+		if r.status != tc.status || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s %s: %d %q %s, want %d JSON", tc.method, tc.path, r.status, r.header.Get("Content-Type"), r.body, tc.status)
+			continue
+		}
+		if code := r.errCode(t); code != tc.code {
+			t.Errorf("%s %s: code %q, want %q", tc.method, tc.path, code, tc.code)
+		}
+	}
+}
+
+// HSTS only on responses to requests that came over HTTPS (behind the ALB:
+// X-Forwarded-Proto: https), never over plain HTTP.
+func TestHSTSOnlyOverHTTPS(t *testing.T) {
+	env := newEnv(t, func(c *config.Config) { c.CookieSecure = true })
+	s := env.shopper()
+	for _, tc := range []struct {
+		proto string
+		want  bool
+	}{{"", false}, {"http", false}, {"https", true}, {"HTTPS", true}} {
+		hdr := map[string]string{}
+		if tc.proto != "" {
+			hdr["X-Forwarded-Proto"] = tc.proto
+		}
+		for _, path := range []string{"/api/products", "/", "/healthz"} {
+			r := s.do("GET", path, nil, hdr)
+			if got := r.header.Get("Strict-Transport-Security") != ""; got != tc.want {
+				t.Errorf("GET %s with X-Forwarded-Proto %q: HSTS %v, want %v", path, tc.proto, got, tc.want)
+			}
+		}
+	}
+	plain := newEnv(t, nil) // FLASHSCALE_COOKIE_SECURE off: no HSTS at all
+	if r := plain.shopper().do("GET", "/api/products", nil, map[string]string{"X-Forwarded-Proto": "https"}); r.header.Get("Strict-Transport-Security") != "" {
+		t.Error("HSTS without FLASHSCALE_COOKIE_SECURE")
+	}
+}
+
+// With CORS configured, every API response says it varies by Origin (the
+// catalog used to overwrite Vary with Accept-Encoding alone), so a cache
+// never hands one origin's answer to another.
+func TestVaryKeepsOrigin(t *testing.T) {
+	env := newEnv(t, nil)
+	s := env.shopper()
+	for _, origin := range []string{"https://partner.example.com", "https://evil.example.com", ""} {
+		hdr := map[string]string{"Accept-Encoding": "gzip"}
+		if origin != "" {
+			hdr["Origin"] = origin
+		}
+		r := s.do("GET", "/api/products", nil, hdr)
+		vary := strings.Join(r.header.Values("Vary"), ",")
+		if !strings.Contains(vary, "Origin") || !strings.Contains(vary, "Accept-Encoding") {
+			t.Errorf("GET /api/products from %q: Vary %q, want Origin and Accept-Encoding", origin, vary)
+		}
+		hdr["If-None-Match"] = r.header.Get("ETag")
+		if r := s.do("GET", "/api/products", nil, hdr); r.status != 304 || !strings.Contains(strings.Join(r.header.Values("Vary"), ","), "Origin") {
+			t.Errorf("304 from %q: %d Vary %q", origin, r.status, r.header.Values("Vary"))
+		}
+	}
 }

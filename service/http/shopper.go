@@ -16,6 +16,7 @@ const ShopperCookie = "fs_shopper"
 
 const (
 	shopperTokenKey = "flashscale.shopperToken"
+	newShopperKey   = "flashscale.newShopper"
 	tokenBytes      = 32
 	cookieMaxAge    = 365 * 24 * 60 * 60
 )
@@ -32,6 +33,7 @@ func (s *Server) shopper(c *gin.Context) {
 	_, _ = rand.Read(b[:])
 	tok := base64.RawURLEncoding.EncodeToString(b[:])
 	c.Set(shopperTokenKey, tok)
+	c.Set(newShopperKey, true)
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: ShopperCookie, Value: tok, Path: "/", MaxAge: cookieMaxAge,
 		HttpOnly: true, Secure: s.cfg.CookieSecure, SameSite: http.SameSiteLaxMode,
@@ -46,6 +48,10 @@ func validToken(tok string) bool {
 	_, err := base64.RawURLEncoding.DecodeString(tok)
 	return err == nil
 }
+
+// newShopper reports whether the request came without a shopper identity,
+// so the one it was given exists only in this response's Set-Cookie.
+func newShopper(c *gin.Context) bool { return c.GetBool(newShopperKey) }
 
 // shopperID returns the stored identity of the caller: the hash of its token.
 func shopperID(c *gin.Context) string {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/flashscale/flashscale/service/shop"
 )
 
 func (s *Server) buildInfo(c *gin.Context) {
@@ -45,14 +47,17 @@ func (s *Server) health(c *gin.Context) {
 // so a database outage does not make Kubernetes restart every pod.
 func (s *Server) healthz(c *gin.Context) { c.String(http.StatusOK, "ok") }
 
-// readyz is readiness: the store answers and we are not draining.
+// readyz is readiness: the store answers (on PostgreSQL over a connection
+// of its own, so it never queues behind shoppers; on SQLite including
+// whether it can write) and we are not draining.
 func (s *Server) readyz(c *gin.Context) {
 	if s.Draining() {
 		c.String(http.StatusServiceUnavailable, "draining")
 		return
 	}
 	if err := s.pingStore(c); err != nil {
-		c.String(http.StatusServiceUnavailable, "store unreachable")
+		// The store's own words: "unreachable" or "cannot be written".
+		c.String(http.StatusServiceUnavailable, "store unavailable: "+shop.ErrorMessage(err))
 		return
 	}
 	c.String(http.StatusOK, "ready")

@@ -338,6 +338,8 @@ func (c *checkoutClient) purchase1(ctx context.Context, body []byte) bool {
 			return true
 		}
 		switch a.status {
+		case http.StatusUnauthorized: // shopper_required: now with the cookie
+			continue
 		case http.StatusCreated:
 			c.bought++
 			sec := int(sent.Sub(c.start) / time.Second)
@@ -406,6 +408,7 @@ func (c *checkoutClient) do(ctx context.Context, key string, body []byte) attemp
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", key)
+	sent := c.token
 	if c.token != "" {
 		req.AddCookie(&http.Cookie{Name: shopperCookie, Value: c.token})
 	}
@@ -442,6 +445,15 @@ func (c *checkoutClient) do(ctx context.Context, key string, body []byte) attemp
 		}
 		if c.token == "" {
 			a.err = "201 but the server never issued a shopper cookie"
+		}
+	case a.status == http.StatusUnauthorized && a.code == shop.ESHOPPERREQUIRED:
+		// A new shopper's first checkout: the server refuses it before any
+		// work and issues the cookie; the retry carries it, same key.
+		switch {
+		case sent != "":
+			a.err = "401 shopper_required although the shopper cookie was sent"
+		case c.token == "":
+			a.err = "401 shopper_required without a shopper cookie to keep"
 		}
 	case a.status == http.StatusConflict && a.code != "":
 	case a.status == http.StatusServiceUnavailable && a.code == shop.EOVERLOADED:

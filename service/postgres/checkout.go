@@ -60,7 +60,9 @@ func (s *Store) place(ctx context.Context, ps []shop.PlaceOrder) []outcome {
 		}
 		res, err := s.execWithRetry(ctx, batch)
 		if err != nil {
-			if len(batch) > 1 && ctx.Err() == nil {
+			// A timeout or a lost database is nobody's order's fault: running
+			// each order alone would only wait for it once per order.
+			if len(batch) > 1 && ctx.Err() == nil && !unavailable(err) {
 				// An unexpected failure (say, a clashing order id) aborts the
 				// whole transaction; run the orders alone so that only the
 				// culprit fails.

@@ -75,6 +75,9 @@ type querier interface {
 
 // ListOrders returns a page of the shopper's orders, newest first.
 func (s *Store) ListOrders(ctx context.Context, shopperID string, page shop.OrderPage) ([]shop.Order, error) {
+	if !storable(shopperID) {
+		return []shop.Order{}, nil
+	}
 	limit, before := page.Bounds()
 	stored, err := s.queryOrders(ctx, s.pool, `WHERE o.shopper_id = $1 AND o.seq < $2 ORDER BY o.seq DESC LIMIT $3`,
 		shopperID, before, limit)
@@ -91,18 +94,26 @@ func (s *Store) ListOrders(ctx context.Context, shopperID string, page shop.Orde
 // GetOrder returns one of the shopper's orders. The shopper is part of the
 // lookup, so another shopper's order is indistinguishable from a missing one.
 func (s *Store) GetOrder(ctx context.Context, shopperID, orderID string) (shop.Order, error) {
+	if !storable(orderID) || !storable(shopperID) {
+		return shop.Order{}, errNoOrder
+	}
 	stored, err := s.queryOrders(ctx, s.pool, `WHERE o.id = $1 AND o.shopper_id = $2`, orderID, shopperID)
 	if err != nil {
 		return shop.Order{}, translate(err, "Order not found.")
 	}
 	if len(stored) == 0 {
-		return shop.Order{}, shop.Errorf(shop.ENOTFOUND, "Order not found.")
+		return shop.Order{}, errNoOrder
 	}
 	return stored[0].Order, nil
 }
 
+var errNoOrder = shop.Errorf(shop.ENOTFOUND, "Order not found.")
+
 // AdvanceOrder moves an order to its next status and records when.
 func (s *Store) AdvanceOrder(ctx context.Context, orderID string, at time.Time) (shop.Order, error) {
+	if !storable(orderID) {
+		return shop.Order{}, errNoOrder
+	}
 	at = dbTime(at)
 	var out shop.Order
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {

@@ -10,8 +10,12 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -28,7 +32,12 @@ var migrations embed.FS
 
 // Store is a shop.Store on a pgx connection pool.
 type Store struct {
-	pool    *pgxpool.Pool
+	pool *pgxpool.Pool
+	// health is a one-connection pool of its own for Ping, so readiness
+	// never queues behind shopper traffic: when a lock once held every
+	// pool connection for 17 s, readiness said "unreachable" although the
+	// database answered.
+	health  *pgxpool.Pool
 	batcher *batcher // nil when batching is off
 }
 
@@ -38,7 +47,19 @@ var _ shop.Store = (*Store)(nil)
 type Option func(*options)
 
 type options struct {
-	batching Batching
+	batching         Batching
+	statementTimeout time.Duration
+}
+
+// WithStatementTimeout makes the server itself bound every statement:
+// statement_timeout = d and lock_timeout = d/2 on each session (unless the
+// URL sets them). Callers' contexts carry the real deadline; this is the
+// backstop for a cancel that never reaches the server, and the shorter
+// lock_timeout lets PostgreSQL end a lock wait cleanly (the connection
+// survives) before the context gives up on it (which closes the
+// connection). Migrations run without these limits.
+func WithStatementTimeout(d time.Duration) Option {
+	return func(o *options) { o.statementTimeout = d }
 }
 
 // WithBatching sets how concurrent checkouts are grouped into one
@@ -74,28 +95,52 @@ func Open(ctx context.Context, url string, maxConns int, opts ...Option) (*Store
 	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
 		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	}
+	// A migration may legitimately run longer than any shopper statement.
+	if err := migrate(ctx, cfg.ConnConfig.Copy()); err != nil {
+		return nil, err
+	}
+	if d := o.statementTimeout; d > 0 {
+		setDefault(cfg.ConnConfig.RuntimeParams, "statement_timeout", millis(d))
+		setDefault(cfg.ConnConfig.RuntimeParams, "lock_timeout", millis(d/2))
+	}
+	healthCfg := cfg.Copy()
+	healthCfg.MaxConns, healthCfg.MinConns = 1, 0
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: create pool: %w", err)
 	}
+	health, err := pgxpool.NewWithConfig(ctx, healthCfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: create pool: %w", err)
+	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
+		health.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	if err := migrate(ctx, pool); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, health: health}
 	if o.batching.enabled() {
 		s.batcher = newBatcher(s, o.batching)
 	}
 	return s, nil
 }
 
-func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	db := stdlib.OpenDBFromPool(pool)
+func setDefault(params map[string]string, key, value string) {
+	if _, set := params[key]; !set {
+		params[key] = value
+	}
+}
+
+func millis(d time.Duration) string { return fmt.Sprintf("%dms", max(1, d.Milliseconds())) }
+
+// migrate applies the migrations over a connection of its own.
+func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
+	db := stdlib.OpenDB(*cc)
 	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		return fmt.Errorf("postgres: connect: %w", err)
+	}
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return err
@@ -116,21 +161,23 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return nil
 }
 
-// Ping checks the database answers.
+// Ping checks the database answers, over the store's own health
+// connection (never one a shopper's request is waiting for).
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.pool.Ping(ctx); err != nil {
-		return shop.Internal(err, "Database is unreachable.")
+	if err := s.health.Ping(ctx); err != nil {
+		return shop.Unavailable(err, "Database is unreachable.")
 	}
 	return nil
 }
 
 // Close stops the batcher (checkouts already queued are still answered) and
-// closes the pool.
+// closes the pools.
 func (s *Store) Close() error {
 	if s.batcher != nil {
 		s.batcher.close()
 	}
 	s.pool.Close()
+	s.health.Close()
 	return nil
 }
 
@@ -217,8 +264,19 @@ func (s *Store) ListProducts(ctx context.Context) ([]shop.Product, error) {
 	return out, nil
 }
 
+// storable reports whether s can be sent as PostgreSQL text at all: a NUL
+// or invalid UTF-8 is refused by the server with an error, so a lookup by
+// such an id (from a URL: /api/products/%00) is answered as what it is, a
+// miss, as SQLite answers it.
+func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+var errNoProduct = shop.Errorf(shop.ENOTFOUND, "Product not found.")
+
 // GetProduct returns one product with its current stock.
 func (s *Store) GetProduct(ctx context.Context, id string) (shop.Product, error) {
+	if !storable(id) {
+		return shop.Product{}, errNoProduct
+	}
 	p, err := scanProduct(s.pool.QueryRow(ctx, `SELECT `+productColumns+` FROM products WHERE id = $1`, id))
 	if err != nil {
 		return shop.Product{}, translate(err, "Product not found.")
@@ -230,6 +288,9 @@ func (s *Store) GetProduct(ctx context.Context, id string) (shop.Product, error)
 func (s *Store) SetStock(ctx context.Context, id string, stock int) (shop.Product, error) {
 	if err := shop.ValidateStock(stock); err != nil {
 		return shop.Product{}, err
+	}
+	if !storable(id) {
+		return shop.Product{}, errNoProduct
 	}
 	p, err := scanProduct(s.pool.QueryRow(ctx, `UPDATE products SET stock = $2, updated_at = now()
 		WHERE id = $1 RETURNING `+productColumns, id, int32(stock)))
@@ -243,6 +304,9 @@ func (s *Store) SetStock(ctx context.Context, id string, stock int) (shop.Produc
 func (s *Store) SetSaleWindow(ctx context.Context, id string, w shop.SaleWindow) (shop.Product, error) {
 	if err := w.Validate(); err != nil {
 		return shop.Product{}, err
+	}
+	if !storable(id) {
+		return shop.Product{}, errNoProduct
 	}
 	p, err := scanProduct(s.pool.QueryRow(ctx, `UPDATE products
 		SET sale_starts_at = $2, sale_ends_at = $3, updated_at = now()
@@ -258,11 +322,17 @@ const (
 	pgUniqueViolation      = "23505"
 	pgSerializationFailure = "40001"
 	pgDeadlockDetected     = "40P01"
+	pgCharNotInRepertoire  = "22021" // e.g. a NUL in text
+	pgUntranslatableChar   = "22P05"
+	pgQueryCanceled        = "57014" // statement_timeout, or a cancel request
+	pgLockNotAvailable     = "55P03" // lock_timeout
+	pgTooManyConnections   = "53300"
 )
 
 // translate maps a driver error to the domain: no rows → ENOTFOUND with
-// notFound as the message, unique violation → ECONFLICT, the rest internal.
-// Domain errors pass through unchanged.
+// notFound as the message, unique violation → ECONFLICT, a database that
+// timed out or cannot be reached → EUNAVAILABLE, text it cannot store →
+// EINVALID, the rest internal. Domain errors pass through unchanged.
 func translate(err error, notFound string) error {
 	var se *shop.Error
 	var pe *pgconn.PgError
@@ -275,8 +345,33 @@ func translate(err error, notFound string) error {
 		return shop.Errorf(shop.ENOTFOUND, "%s", notFound)
 	case errors.As(err, &pe) && pe.Code == pgUniqueViolation:
 		return &shop.Error{Code: shop.ECONFLICT, Message: "The request conflicts with existing data.", Err: err}
+	case errors.As(err, &pe) && (pe.Code == pgCharNotInRepertoire || pe.Code == pgUntranslatableChar):
+		return &shop.Error{Code: shop.EINVALID, Message: "The request contains text the database cannot store.", Err: err}
+	case unavailable(err):
+		return shop.Unavailable(err, "The database is not answering; please retry.")
 	}
 	return shop.Internal(err, "Database error.")
+}
+
+// unavailable reports failures that say nothing about the request and that
+// a retry a moment later can get past: the database (or the way to it) is
+// down, restarting, full of connections, or did not answer in time.
+func unavailable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == pgQueryCanceled, pe.Code == pgLockNotAvailable, pe.Code == pgTooManyConnections,
+			strings.HasPrefix(pe.Code, "08"),  // connection exception
+			strings.HasPrefix(pe.Code, "57P"): // admin or crash shutdown, cannot connect now
+			return true
+		}
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.As(err, &ce) || errors.As(err, &ne) || pgconn.Timeout(err) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 // retryable reports failures that a fresh attempt of the same transaction

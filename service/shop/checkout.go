@@ -90,6 +90,7 @@ func newValidator() *validator.Validate {
 		}
 		return phoneRegex.MatchString(s) && digits >= 10 && digits <= 15
 	})
+	v.RegisterStructValidation(validateText, Customer{})
 	return v
 }
 
@@ -115,16 +116,29 @@ func (r *CheckoutRequest) Normalize() {
 // Fields name every problem ("items[0].quantity", "customer.email").
 func (r *CheckoutRequest) Validate() error {
 	fields := validateLines(r.Items)
-	if err := validate.Struct(r.Customer); err != nil {
-		if verrs, ok := err.(validator.ValidationErrors); ok {
-			for _, fe := range verrs {
-				fields["customer."+fe.Field()] = fieldMessage(fe)
-			}
-		} else {
-			return Internal(err, "validating customer")
-		}
+	if err := validateCustomer(r.Customer, fields); err != nil {
+		return err
 	}
 	return invalid(fields, "Checkout request is invalid.")
+}
+
+// validateCustomer adds a message per invalid customer field to fields.
+func validateCustomer(c Customer, fields map[string]string) error {
+	err := validate.Struct(c)
+	if err == nil {
+		return nil
+	}
+	verrs, ok := err.(validator.ValidationErrors)
+	if !ok {
+		return Internal(err, "validating customer")
+	}
+	for _, fe := range verrs {
+		// The namespace without the struct's own name: "address.line1" for
+		// a nested field, as the text rule reports it too.
+		_, path, _ := strings.Cut(fe.Namespace(), ".")
+		fields["customer."+path] = fieldMessage(fe)
+	}
+	return nil
 }
 
 // Validate checks a quote request's lines.
@@ -151,6 +165,8 @@ func fieldMessage(fe validator.FieldError) string {
 		return "must be at most " + fe.Param() + " characters"
 	case "min":
 		return "must be at least " + fe.Param() + " characters"
+	case "text":
+		return fe.Param()
 	}
 	return "is invalid"
 }
@@ -172,6 +188,9 @@ func validateLines(items []LineRequest) map[string]string {
 			fields[key+".productId"] = "is required"
 		case len(it.ProductID) > 64:
 			fields[key+".productId"] = "must be at most 64 characters"
+		case TextProblem(it.ProductID, false) != "":
+			// A NUL here made PostgreSQL fail the whole checkout batch.
+			fields[key+".productId"] = TextProblem(it.ProductID, false)
 		case seen[it.ProductID]:
 			fields[key+".productId"] = "appears more than once"
 		}

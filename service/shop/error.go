@@ -24,6 +24,15 @@ const (
 	EADMINDISABLED = "admin_disabled"    // 404: admin API is off (no token configured)
 	EMETHOD        = "method_not_allowed"
 	EUNSUPPORTED   = "unsupported_media_type"
+	// 401: a checkout without a shopper identity (no valid fs_shopper
+	// cookie). Idempotency keys are per shopper, so a request without one
+	// could never be recognised as a retry.
+	ESHOPPERREQUIRED = "shopper_required"
+	EORIGIN          = "origin_not_allowed" // 403: CORS preflight from an origin that is not allowed
+	// 503: the store did not answer in time or cannot be reached (or, on
+	// SQLite, cannot write). Nothing is known to have changed; retry with
+	// the same Idempotency-Key, which replays an order that did commit.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Shortage names one product a checkout could not be filled for.
@@ -61,6 +70,12 @@ func Errorf(code, format string, args ...any) *Error {
 // only a generic message.
 func Internal(err error, format string, args ...any) *Error {
 	return &Error{Code: EINTERNAL, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// Unavailable wraps a store failure that a later retry can get past: a
+// timeout, a lost connection, a full disk. The cause is logged, never sent.
+func Unavailable(err error, format string, args ...any) *Error {
+	return &Error{Code: EUNAVAILABLE, Message: fmt.Sprintf(format, args...), Err: err}
 }
 
 // ErrorCode returns the code of err, EINTERNAL for errors that are not ours.

@@ -35,12 +35,14 @@ type StatusChange struct {
 	At     time.Time `json:"at"`
 }
 
-// Customer is who an order ships to.
+// Customer is who an order ships to. Every string field, including those
+// of nested structs, is checked as shopper text (TextProblem): single-line
+// unless tagged `text:"multiline"`.
 type Customer struct {
 	Name    string `json:"name" validate:"required,max=100"`
 	Email   string `json:"email" validate:"required,email,max=254"`
 	Phone   string `json:"phone" validate:"required,phone"`
-	Address string `json:"address" validate:"required,min=10,max=500"`
+	Address string `json:"address" validate:"required,min=10,max=500" text:"multiline"`
 }
 
 // OrderItem is one priced line of an order, frozen at checkout time.

@@ -11,13 +11,18 @@ import (
 
 // Check re-validates what the HTTP layer already validated: a store
 // must not trust its caller with stock, so a zero or negative quantity or a
-// repeated line never reaches the stock arithmetic.
+// repeated line never reaches the stock arithmetic, and text a database
+// cannot store (a NUL) never reaches a checkout transaction or batch.
 func (p PlaceOrder) Check() error {
 	if p.ID == "" || p.ShopperID == "" || p.IdempotencyKey == "" {
 		return Internal(errors.New("order id, shopper id and idempotency key are required"), "Order could not be placed.")
 	}
 	items := append([]LineRequest(nil), p.Items...)
-	return (&QuoteRequest{Items: items}).Validate()
+	fields := validateLines(items)
+	if err := validateCustomer(p.Customer, fields); err != nil {
+		return err
+	}
+	return invalid(fields, "Checkout request is invalid.")
 }
 
 // Reserve decides one order against product rows the caller has locked and

@@ -1,6 +1,7 @@
 package shop_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,23 @@ func TestCheckoutValidate(t *testing.T) {
 		{"letters in phone", func(r *shop.CheckoutRequest) { r.Customer.Phone = "98765abcde" }, []string{"customer.phone"}},
 		{"short address", func(r *shop.CheckoutRequest) { r.Customer.Address = "Pune" }, []string{"customer.address"}},
 		{"long name", func(r *shop.CheckoutRequest) { r.Customer.Name = strings.Repeat("x", 101) }, []string{"customer.name"}},
+		// Text PostgreSQL cannot store, or that forges lines and reorders display.
+		{"NUL in name", func(r *shop.CheckoutRequest) { r.Customer.Name = "Asha\x00Rao" }, []string{"customer.name"}},
+		{"NUL in address", func(r *shop.CheckoutRequest) { r.Customer.Address = "12 MG Road\x00, Bengaluru" }, []string{"customer.address"}},
+		{"tab in name", func(r *shop.CheckoutRequest) { r.Customer.Name = "Asha\tRao" }, []string{"customer.name"}},
+		{"DEL in name", func(r *shop.CheckoutRequest) { r.Customer.Name = "Asha\x7fRao" }, []string{"customer.name"}},
+		{"C1 control in address", func(r *shop.CheckoutRequest) { r.Customer.Address = "12 MG Road\u0085Bengaluru" }, []string{"customer.address"}},
+		{"newline in name", func(r *shop.CheckoutRequest) { r.Customer.Name = "Asha\nRao" }, []string{"customer.name"}},
+		{"newlines in address", func(r *shop.CheckoutRequest) { r.Customer.Address = "12 MG Road\r\nIndiranagar\nBengaluru" }, nil},
+		{"right-to-left override in address", func(r *shop.CheckoutRequest) { r.Customer.Address = "12 MG Road \u202eBengaluru" }, []string{"customer.address"}},
+		{"isolate in name", func(r *shop.CheckoutRequest) { r.Customer.Name = "Asha \u2066Rao\u2069" }, []string{"customer.name"}},
+		{"invalid UTF-8 in email", func(r *shop.CheckoutRequest) { r.Customer.Email = "asha\xff@example.in" }, []string{"customer.email"}},
+		{"replacement character in name", func(r *shop.CheckoutRequest) { r.Customer.Name = "Asha \ufffd" }, []string{"customer.name"}},
+		{"NUL in productId", func(r *shop.CheckoutRequest) { r.Items[0].ProductID = "a\x00" }, []string{"items[0].productId"}},
+		{"invalid UTF-8 in productId", func(r *shop.CheckoutRequest) { r.Items[1].ProductID = "\xff\xfe" }, []string{"items[1].productId"}},
+		{"non-Latin text is fine", func(r *shop.CheckoutRequest) {
+			r.Customer.Name, r.Customer.Address = "आशा राव", "१२ एमजी रोड, बेंगलुरु ५६०००१"
+		}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := valid()
@@ -63,6 +81,87 @@ func TestCheckoutValidate(t *testing.T) {
 				t.Errorf("fields %v, want exactly %v", e.Fields, tc.fields)
 			}
 		})
+	}
+}
+
+// Every string field of Customer, whatever fields it grows, is checked as
+// shopper text: a NUL in any of them is refused, naming that field.
+func TestEveryCustomerTextFieldIsChecked(t *testing.T) {
+	var paths []string
+	var walk func(v reflect.Value, path string)
+	walk = func(v reflect.Value, path string) {
+		switch v.Kind() {
+		case reflect.String:
+			paths = append(paths, path)
+		case reflect.Struct:
+			for i := range v.NumField() {
+				name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+				walk(v.Field(i), path+"."+name)
+			}
+		}
+	}
+	walk(reflect.ValueOf(valid().Customer), "customer")
+	if len(paths) < 4 {
+		t.Fatalf("found only %v", paths)
+	}
+	for i, path := range paths {
+		r := valid()
+		n := 0
+		var poison func(v reflect.Value)
+		poison = func(v reflect.Value) {
+			switch v.Kind() {
+			case reflect.String:
+				if n == i {
+					v.SetString(v.String() + "\x00")
+				}
+				n++
+			case reflect.Struct:
+				for j := range v.NumField() {
+					poison(v.Field(j))
+				}
+			}
+		}
+		poison(reflect.ValueOf(&r.Customer).Elem())
+		err := r.Validate()
+		e, ok := err.(*shop.Error)
+		if !ok || e.Code != shop.EINVALID || e.Fields[path] == "" {
+			t.Errorf("NUL in %s: %v, want EINVALID naming %s", path, err, path)
+		}
+	}
+}
+
+// A store re-checks what it is given: text it cannot store never reaches
+// its transaction, whoever the caller is.
+func TestPlaceOrderCheckRefusesBadText(t *testing.T) {
+	r := valid()
+	p := shop.PlaceOrder{ID: "FS-1", ShopperID: "s", IdempotencyKey: "k", Items: r.Items, Customer: r.Customer}
+	if err := p.Check(); err != nil {
+		t.Fatalf("valid order: %v", err)
+	}
+	p.Customer.Phone = "98765\x0043210"
+	if e, ok := p.Check().(*shop.Error); !ok || e.Code != shop.EINVALID || e.Fields["customer.phone"] == "" {
+		t.Fatalf("NUL in phone: %v", p.Check())
+	}
+}
+
+func TestTextProblem(t *testing.T) {
+	for s, want := range map[string]string{
+		"Asha Rao":     "",
+		"a\nb":         "must be a single line",
+		"a\x00b":       "must not contain control characters",
+		"a\u009bb":     "must not contain control characters",
+		"a\u202ab":     "must not contain bidirectional override characters",
+		"a\u2069":      "must not contain bidirectional override characters",
+		"a\u200fb":     "", // a right-to-left mark is not an override
+		"\xc3\x28":     "must be valid UTF-8 text",
+		"emoji 🛒 cart": "",
+	} {
+		if got := shop.TextProblem(s, false); got != want {
+			t.Errorf("TextProblem(%q) = %q, want %q", s, got, want)
+		}
+	}
+	if got := shop.TextProblem("line 1\r\nline 2\n", true); got != "" {
+		t.Errorf("multiline text with line breaks: %q", got)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -35,6 +36,11 @@ type Store struct {
 	w  *sql.DB // the single writer connection
 	r  *sql.DB // readers
 	st *stmts
+	// writeFailure is the last write's storage failure (disk full, I/O
+	// error, read-only file), nil once a write succeeds again. Reads keep
+	// working on a full disk, so without it readiness said 200 while every
+	// checkout failed.
+	writeFailure atomic.Pointer[error]
 }
 
 var _ shop.Store = (*Store)(nil)
@@ -102,10 +108,28 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// Ping checks the database file can be read.
+// Ping checks the database can be read and, when the last write failed
+// for want of storage, that it can be written again: a write probe (one
+// page: the header's user_version) tells when space has come back.
+// Healthy, Ping never writes, so readiness never queues behind checkouts
+// for the single writer connection.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.r.PingContext(ctx); err != nil {
-		return shop.Internal(err, "Database is unavailable.")
+		return translate(err, "")
+	}
+	if s.writeFailure.Load() == nil {
+		return nil
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var v int32
+		if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, (v+1)&0xffff))
+		return err
+	})
+	if err != nil {
+		return shop.Unavailable(err, "The database cannot be written (disk full or read-only?).")
 	}
 	return nil
 }
@@ -115,8 +139,10 @@ func (s *Store) Close() error {
 	return errors.Join(s.st.close(), s.r.Close(), s.w.Close())
 }
 
-// write runs fn in an IMMEDIATE transaction on the writer connection.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// write runs fn in an IMMEDIATE transaction on the writer connection and
+// keeps track of whether the database can be written (see Ping).
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	defer func() { s.noteWrite(err) }()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -126,6 +152,20 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// noteWrite records a write's outcome for readiness: a storage failure
+// marks the store unwritable, a commit clears the mark. Other failures (a
+// rejected order, a cancelled request) say nothing about the disk.
+func (s *Store) noteWrite(err error) {
+	switch {
+	case err == nil:
+		if s.writeFailure.Load() != nil {
+			s.writeFailure.Store(nil)
+		}
+	case storageFailure(err):
+		s.writeFailure.Store(&err)
+	}
 }
 
 // SeedProducts inserts products when the catalog is empty. Writes are
@@ -257,7 +297,9 @@ func (s *Store) SetSaleWindow(ctx context.Context, id string, win shop.SaleWindo
 }
 
 // translate maps a driver error to the domain: no rows → ENOTFOUND with
-// notFound as the message, unique violation → ECONFLICT, the rest internal.
+// notFound as the message, unique violation → ECONFLICT, a full disk, an
+// I/O error, a lock held too long or a timeout → EUNAVAILABLE, the rest
+// internal.
 func translate(err error, notFound string) error {
 	var se *shop.Error
 	var le *sqlite.Error
@@ -270,8 +312,37 @@ func translate(err error, notFound string) error {
 		return shop.Errorf(shop.ENOTFOUND, "%s", notFound)
 	case errors.As(err, &le) && (le.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || le.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY):
 		return &shop.Error{Code: shop.ECONFLICT, Message: "The request conflicts with existing data.", Err: err}
+	case storageFailure(err):
+		return shop.Unavailable(err, "The database cannot be written (disk full or read-only?); please retry.")
+	case unavailable(err):
+		return shop.Unavailable(err, "The database is not answering; please retry.")
 	}
 	return shop.Internal(err, "Database error.")
+}
+
+// storageFailure reports errors that mean the file cannot take writes.
+func storageFailure(err error) bool {
+	var le *sqlite.Error
+	if !errors.As(err, &le) {
+		return false
+	}
+	switch le.Code() & 0xff { // the primary code of an extended one
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN:
+		return true
+	}
+	return false
+}
+
+// unavailable reports failures a retry a moment later can get past.
+func unavailable(err error) bool {
+	var le *sqlite.Error
+	if errors.As(err, &le) {
+		switch le.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_INTERRUPT:
+			return true
+		}
+	}
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
 // timeFormat is fixed-width so stored times sort as strings; microseconds

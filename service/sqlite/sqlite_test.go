@@ -1,12 +1,16 @@
 package sqlite_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/flashscale/flashscale/service/shop"
 	"github.com/flashscale/flashscale/service/sqlite"
+	"github.com/flashscale/flashscale/service/sqlite/sqlitetest"
 	"github.com/flashscale/flashscale/service/storetest"
 )
 
@@ -64,5 +68,67 @@ func TestOpenRejectsBadPath(t *testing.T) {
 		if _, err := sqlite.Open(t.Context(), path); err == nil {
 			t.Errorf("Open(%q) succeeded", path)
 		}
+	}
+}
+
+// On a full disk reads still work, so readiness once said 200 while every
+// checkout failed. Now a checkout that cannot be written fails with
+// EUNAVAILABLE (503, retry), Ping fails until a write succeeds again, and
+// both recover when space comes back: on a real tmpfs filled to ENOSPC
+// (or, without the privilege to mount one, under RLIMIT_FSIZE).
+func TestFullDiskFailsWritesAndReadinessThenRecovers(t *testing.T) {
+	disk := sqlitetest.NewDisk(t, 8<<20)
+	s := open(t, filepath.Join(disk.Dir, "flashscale.db"))
+	ctx := t.Context()
+	if ok, err := s.SeedProducts(ctx, shop.SeedCatalog()); !ok || err != nil {
+		t.Fatalf("seed: %v %v", ok, err)
+	}
+	buy := func(key string) error {
+		req := shop.CheckoutRequest{Items: []shop.LineRequest{{ProductID: "boat-airdopes-141", Quantity: 1}},
+			Customer: shop.Customer{Name: "Asha Rao", Email: "asha@example.in", Phone: "+91 98765 43210",
+				Address: "12 MG Road, Bengaluru 560001 " + strings.Repeat("x", 400)}}
+		_, _, err := s.PlaceOrder(ctx, shop.PlaceOrder{ID: shop.NewOrderID(), ShopperID: "s-" + key, IdempotencyKey: key,
+			RequestHash: req.Hash(), Items: req.Items, Customer: req.Customer, At: time.Now()})
+		return err
+	}
+	if err := buy("before"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping with space left: %v", err)
+	}
+
+	disk.Fill()
+	placed := 1
+	var failed error
+	// The WAL may still have room for a few pages; the disk has none.
+	for i := range 200 {
+		if err := buy(fmt.Sprintf("full-%d", i)); err != nil {
+			failed = err
+			break
+		}
+		placed++
+	}
+	t.Logf("full disk by %s: %d checkout(s) still fitted, then: %v", disk.How, placed-1, failed)
+	if shop.ErrorCode(failed) != shop.EUNAVAILABLE {
+		t.Fatalf("checkout on a full disk: %v; want %s", failed, shop.EUNAVAILABLE)
+	}
+	if err := s.Ping(ctx); shop.ErrorCode(err) != shop.EUNAVAILABLE {
+		t.Fatalf("Ping on a full disk after a failed write: %v; want %s", err, shop.EUNAVAILABLE)
+	}
+	if _, err := s.GetProduct(ctx, "boat-airdopes-141"); err != nil {
+		t.Fatalf("reads must keep working on a full disk: %v", err)
+	}
+
+	disk.Free()
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping after space came back: %v", err)
+	}
+	if err := buy("after"); err != nil {
+		t.Fatalf("checkout after space came back: %v", err)
+	}
+	placed++
+	if p, err := s.GetProduct(ctx, "boat-airdopes-141"); err != nil || p.Stock != 1000-placed {
+		t.Fatalf("stock %d, %v; want %d (%d orders placed)", p.Stock, err, 1000-placed, placed)
 	}
 }

@@ -41,6 +41,8 @@ func Run(t *testing.T, open func(t *testing.T) shop.Store) {
 		{"KeyReusedForDifferentRequest", testKeyReuse},
 		{"SameKeyConcurrently", testSameKeyConcurrent},
 		{"AnotherShoppersOrder", testOtherShopper},
+		{"UnstorableIDsAreNotFound", testUnstorableIDs},
+		{"UnstorableTextIsRefused", testUnstorableText},
 		{"OrderIDClashIsAConflict", testOrderIDClash},
 		{"Pagination", testPagination},
 		{"AdvanceOrder", testAdvance},
@@ -554,6 +556,63 @@ func testOtherShopper(t *testing.T, s shop.Store) {
 	wantCode(t, err, shop.ENOTFOUND)
 	if got := listAll(t, s, "shopper-2"); len(got) != 0 {
 		t.Errorf("another shopper lists %d orders", len(got))
+	}
+}
+
+// An id from a URL may hold anything a client can percent-encode. Bytes
+// no text column can hold (a NUL, invalid UTF-8) name nothing: every
+// lookup answers ENOTFOUND, as for any other unknown id, never an internal
+// error (PostgreSQL refuses such text with SQLSTATE 22021).
+func testUnstorableIDs(t *testing.T, s shop.Store) {
+	seed(t, s)
+	o := place(t, s, order("shopper-1", "key-1", line("p-tv", 1)))
+	ctx := t.Context()
+	for _, id := range []string{"\x00", "p-tv\x00", "\xff\xfe", "p-\xc3", o.ID + "\x00"} {
+		_, err := s.GetProduct(ctx, id)
+		wantCode(t, err, shop.ENOTFOUND)
+		_, err = s.SetStock(ctx, id, 1)
+		wantCode(t, err, shop.ENOTFOUND)
+		_, err = s.SetSaleWindow(ctx, id, shop.SaleWindow{})
+		wantCode(t, err, shop.ENOTFOUND)
+		_, err = s.GetOrder(ctx, "shopper-1", id)
+		wantCode(t, err, shop.ENOTFOUND)
+		_, err = s.AdvanceOrder(ctx, id, time.Now())
+		wantCode(t, err, shop.ENOTFOUND)
+		if list, err := s.ListOrders(ctx, id, shop.OrderPage{}); err != nil || len(list) != 0 {
+			t.Errorf("ListOrders(%q) = %v, %v; want none", id, list, err)
+		}
+	}
+	wantStocks(t, s, map[string]int{"p-tv": 4})
+}
+
+// A checkout whose text a database cannot store, or that breaks the
+// shopper-text rules, is refused as EINVALID naming the field, before any
+// transaction: both stores agree (SQLite used to keep a NUL that
+// PostgreSQL failed on), nothing is written, and the key stays free.
+func testUnstorableText(t *testing.T, s shop.Store) {
+	seed(t, s)
+	for field, mutate := range map[string]func(p *shop.PlaceOrder){
+		"customer.name":      func(p *shop.PlaceOrder) { p.Customer.Name = "Asha\x00Rao" },
+		"customer.address":   func(p *shop.PlaceOrder) { p.Customer.Address = "12 MG Road \u202eBengaluru" },
+		"customer.email":     func(p *shop.PlaceOrder) { p.Customer.Email = "asha\xff@example.in" },
+		"items[0].productId": func(p *shop.PlaceOrder) { p.Items[0].ProductID = "p-tv\x00" },
+	} {
+		p := order("shopper-1", "key-1", line("p-tv", 1))
+		mutate(&p)
+		_, _, err := s.PlaceOrder(t.Context(), p)
+		if e := wantCode(t, err, shop.EINVALID); e.Fields[field] == "" {
+			t.Errorf("%s: fields %v do not name it", field, e.Fields)
+		}
+	}
+	wantStocks(t, s, map[string]int{"p-tv": 5})
+	if got := listAll(t, s, "shopper-1"); len(got) != 0 {
+		t.Fatalf("refused checkouts left orders: %+v", got)
+	}
+	// The address may span lines; the key is still free for it.
+	p := order("shopper-1", "key-1", line("p-tv", 1))
+	p.Customer.Address = "12 MG Road\nIndiranagar\nBengaluru 560038"
+	if o := place(t, s, p); o.Customer.Address != p.Customer.Address {
+		t.Fatalf("address %q, want %q", o.Customer.Address, p.Customer.Address)
 	}
 }
 

@@ -70,7 +70,8 @@ func runShoppers(base string, workers int, product string) *shopperLoad {
 			defer s.wg.Done()
 			jar, _ := cookiejar.New(nil)
 			c := &http.Client{Jar: jar, Timeout: 15 * time.Second}
-			for i := 0; ; i++ {
+			// Browse first, as a shopper does: checkout needs the cookie.
+			for i := 1; ; i++ {
 				select {
 				case <-s.stop:
 					return

@@ -81,6 +81,10 @@ func serve(logw io.Writer) error {
 	log := newLogger(cfg, logw)
 	slog.SetDefault(log)
 	log.Info("starting flashscale", slog.Any("config", cfg))
+	fileLimit, err := raiseFileLimit()
+	if err != nil {
+		return err
+	}
 
 	sigCtx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -114,18 +118,21 @@ func serve(logw io.Writer) error {
 	if err != nil {
 		return err
 	}
+	conns := fshttp.NewConnLimiter(connCap(cfg.MaxConns, fileLimit, cfg.DBMaxConns))
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    32 << 10,
+		ConnState:         conns.ConnState,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- httpSrv.Serve(ln) }()
-	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("color", cfg.Color), slog.String("version", cfg.Version))
+	go func() { serveErr <- httpSrv.Serve(conns.Listener(ln)) }()
+	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("color", cfg.Color), slog.String("version", cfg.Version),
+		slog.Int("maxConns", conns.Max()), slog.Uint64("fileLimit", fileLimit), slog.Duration("idleTimeout", cfg.IdleTimeout))
 
 	select {
 	case err := <-serveErr:

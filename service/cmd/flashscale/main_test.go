@@ -24,10 +24,14 @@ func TestMain(m *testing.M) {
 
 // start runs the real binary (bin/flashscale under make test) as a process,
 // so signals, exit codes and the listener behave exactly as in a pod.
+// These tests prove that drains and flips lose nothing, and count any 503
+// as a lost request: the store deadline is raised well above the 5 s
+// default so that a shared machine's slow fsyncs cannot pass for one.
 func start(t *testing.T, dataDir string, env ...string) *smoketest.Server {
 	t.Helper()
 	return smoketest.Start(t, append([]string{"FLASHSCALE_DATA_DIR=" + dataDir,
-		"FLASHSCALE_ADMIN_TOKEN=drain-test-admin-token", "FLASHSCALE_ACCESS_LOG=off"}, env...)...)
+		"FLASHSCALE_ADMIN_TOKEN=drain-test-admin-token", "FLASHSCALE_ACCESS_LOG=off",
+		"FLASHSCALE_STORE_TIMEOUT=30s"}, env...)...)
 }
 
 func TestRejectsUnknownColour(t *testing.T) {
@@ -74,6 +78,11 @@ func TestGracefulDrainUnderLoad(t *testing.T) {
 	slow.Header.Set("Content-Type", "application/json")
 	slow.Header.Set("Idempotency-Key", "slow-1")
 	slowJar, _ := cookiejar.New(nil)
+	if res, err := (&http.Client{Jar: slowJar}).Get(p.URL + "/api/products"); err != nil {
+		t.Fatal(err) // the shopper cookie checkout needs
+	} else {
+		res.Body.Close()
+	}
 	slowRes := make(chan *http.Response, 1)
 	slowErr := make(chan error, 1)
 	go func() {

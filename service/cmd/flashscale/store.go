@@ -12,13 +12,18 @@ import (
 )
 
 // openStore picks PostgreSQL when DATABASE_URL is set, else the embedded
-// SQLite file. Both run their migrations before returning.
+// SQLite file. Both run their migrations before returning. The HTTP layer
+// bounds every call with FLASHSCALE_STORE_TIMEOUT; PostgreSQL also gets
+// it as statement_timeout (and half of it as lock_timeout).
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (shop.Store, error) {
 	if cfg.DatabaseURL != "" {
 		log.Info("opening PostgreSQL store", slog.Int("maxConns", cfg.DBMaxConns), slog.Int("checkoutBatch", cfg.CheckoutBatch))
 		batching := postgres.DefaultBatching()
 		batching.MaxBatch = cfg.CheckoutBatch
-		return postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns, postgres.WithBatching(batching))
+		// A batch transaction is a store call like any other.
+		batching.Timeout = cfg.StoreTimeout
+		return postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns, postgres.WithBatching(batching),
+			postgres.WithStatementTimeout(cfg.StoreTimeout))
 	}
 	path := filepath.Join(cfg.DataDir, "flashscale.db")
 	log.Info("opening embedded SQLite store", slog.String("path", path))

@@ -1,0 +1,97 @@
+package shop
+
+import (
+	"context"
+	"time"
+)
+
+// WithDeadline returns a Store whose every call is bounded by d. A store
+// call that has not finished by then fails with EUNAVAILABLE (503 and
+// Retry-After), so one lock, one slow disk or one lost connection makes
+// requests fail fast and free their pool slot instead of queueing until
+// every request of the instance waits (a lock once made product reads wait
+// 17 s and starved readiness). d <= 0 returns s unchanged.
+func WithDeadline(s Store, d time.Duration) Store {
+	if d <= 0 {
+		return s
+	}
+	return &deadlineStore{s: s, d: d}
+}
+
+type deadlineStore struct {
+	s Store
+	d time.Duration
+}
+
+// call runs fn under the deadline and turns the failure it caused into
+// EUNAVAILABLE. A domain answer (not found, sold out, ...) that arrived in
+// time is passed on unchanged; only errors the store could not classify
+// are replaced, since with the context gone they are its consequence.
+func call[T any](parent context.Context, d time.Duration, fn func(ctx context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(parent, d)
+	defer cancel()
+	v, err := fn(ctx)
+	if err != nil && ctx.Err() != nil {
+		if code := ErrorCode(err); code == EINTERNAL || code == EUNAVAILABLE {
+			if parent.Err() != nil { // the client went away, or the server is stopping
+				return v, Unavailable(err, "The request was cancelled; please retry.")
+			}
+			return v, Unavailable(err, "The store did not answer in time; please retry.")
+		}
+	}
+	return v, err
+}
+
+func (t *deadlineStore) Ping(ctx context.Context) error {
+	_, err := call(ctx, t.d, func(ctx context.Context) (struct{}, error) { return struct{}{}, t.s.Ping(ctx) })
+	return err
+}
+
+func (t *deadlineStore) Close() error { return t.s.Close() }
+
+func (t *deadlineStore) SeedProducts(ctx context.Context, products []Product) (bool, error) {
+	return call(ctx, t.d, func(ctx context.Context) (bool, error) { return t.s.SeedProducts(ctx, products) })
+}
+
+func (t *deadlineStore) ListProducts(ctx context.Context) ([]Product, error) {
+	return call(ctx, t.d, t.s.ListProducts)
+}
+
+func (t *deadlineStore) GetProduct(ctx context.Context, id string) (Product, error) {
+	return call(ctx, t.d, func(ctx context.Context) (Product, error) { return t.s.GetProduct(ctx, id) })
+}
+
+func (t *deadlineStore) SetStock(ctx context.Context, id string, stock int) (Product, error) {
+	return call(ctx, t.d, func(ctx context.Context) (Product, error) { return t.s.SetStock(ctx, id, stock) })
+}
+
+func (t *deadlineStore) SetSaleWindow(ctx context.Context, id string, w SaleWindow) (Product, error) {
+	return call(ctx, t.d, func(ctx context.Context) (Product, error) { return t.s.SetSaleWindow(ctx, id, w) })
+}
+
+// PlaceOrder: a checkout cut off by the deadline may still commit (a
+// PostgreSQL batch finishes on its own); the retry the 503 asks for, with
+// the same Idempotency-Key, then replays that order.
+func (t *deadlineStore) PlaceOrder(ctx context.Context, p PlaceOrder) (Order, bool, error) {
+	type placed struct {
+		o        Order
+		replayed bool
+	}
+	r, err := call(ctx, t.d, func(ctx context.Context) (placed, error) {
+		o, replayed, err := t.s.PlaceOrder(ctx, p)
+		return placed{o, replayed}, err
+	})
+	return r.o, r.replayed, err
+}
+
+func (t *deadlineStore) ListOrders(ctx context.Context, shopperID string, page OrderPage) ([]Order, error) {
+	return call(ctx, t.d, func(ctx context.Context) ([]Order, error) { return t.s.ListOrders(ctx, shopperID, page) })
+}
+
+func (t *deadlineStore) GetOrder(ctx context.Context, shopperID, orderID string) (Order, error) {
+	return call(ctx, t.d, func(ctx context.Context) (Order, error) { return t.s.GetOrder(ctx, shopperID, orderID) })
+}
+
+func (t *deadlineStore) AdvanceOrder(ctx context.Context, orderID string, at time.Time) (Order, error) {
+	return call(ctx, t.d, func(ctx context.Context) (Order, error) { return t.s.AdvanceOrder(ctx, orderID, at) })
+}

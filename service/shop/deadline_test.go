@@ -1,0 +1,81 @@
+package shop_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/flashscale/flashscale/service/shop"
+)
+
+// hungStore never answers before its caller gives up, as a store behind a
+// lock or a dead connection; each call then fails the way a driver does.
+type hungStore struct{ answer error }
+
+func (h hungStore) wait(ctx context.Context) error {
+	<-ctx.Done()
+	if h.answer != nil {
+		return h.answer
+	}
+	return shop.Internal(ctx.Err(), "Database error.")
+}
+
+func (h hungStore) Ping(ctx context.Context) error { return h.wait(ctx) }
+func (h hungStore) Close() error                   { return nil }
+func (h hungStore) SeedProducts(ctx context.Context, _ []shop.Product) (bool, error) {
+	return false, h.wait(ctx)
+}
+func (h hungStore) ListProducts(ctx context.Context) ([]shop.Product, error) { return nil, h.wait(ctx) }
+func (h hungStore) GetProduct(ctx context.Context, _ string) (shop.Product, error) {
+	return shop.Product{}, h.wait(ctx)
+}
+func (h hungStore) SetStock(ctx context.Context, _ string, _ int) (shop.Product, error) {
+	return shop.Product{}, h.wait(ctx)
+}
+func (h hungStore) SetSaleWindow(ctx context.Context, _ string, _ shop.SaleWindow) (shop.Product, error) {
+	return shop.Product{}, h.wait(ctx)
+}
+func (h hungStore) PlaceOrder(ctx context.Context, _ shop.PlaceOrder) (shop.Order, bool, error) {
+	return shop.Order{}, false, h.wait(ctx)
+}
+func (h hungStore) ListOrders(ctx context.Context, _ string, _ shop.OrderPage) ([]shop.Order, error) {
+	return nil, h.wait(ctx)
+}
+func (h hungStore) GetOrder(ctx context.Context, _, _ string) (shop.Order, error) {
+	return shop.Order{}, h.wait(ctx)
+}
+func (h hungStore) AdvanceOrder(ctx context.Context, _ string, _ time.Time) (shop.Order, error) {
+	return shop.Order{}, h.wait(ctx)
+}
+
+func calls(s shop.Store) map[string]func(ctx context.Context) error {
+	return map[string]func(ctx context.Context) error{
+		"Ping":          s.Ping,
+		"SeedProducts":  func(ctx context.Context) error { _, err := s.SeedProducts(ctx, nil); return err },
+		"ListProducts":  func(ctx context.Context) error { _, err := s.ListProducts(ctx); return err },
+		"GetProduct":    func(ctx context.Context) error { _, err := s.GetProduct(ctx, "p"); return err },
+		"SetStock":      func(ctx context.Context) error { _, err := s.SetStock(ctx, "p", 1); return err },
+		"SetSaleWindow": func(ctx context.Context) error { _, err := s.SetSaleWindow(ctx, "p", shop.SaleWindow{}); return err },
+		"PlaceOrder":    func(ctx context.Context) error { _, _, err := s.PlaceOrder(ctx, shop.PlaceOrder{}); return err },
+		"ListOrders":    func(ctx context.Context) error { _, err := s.ListOrders(ctx, "s", shop.OrderPage{}); return err },
+		"GetOrder":      func(ctx context.Context) error { _, err := s.GetOrder(ctx, "s", "o"); return err },
+		"AdvanceOrder":  func(ctx context.Context) error { _, err := s.AdvanceOrder(ctx, "o", time.Now()); return err },
+	}
+}
+
+// Every call through WithDeadline ends at the deadline, even when the
+// caller's context has none, with EUNAVAILABLE; a domain answer the store
+// gave is kept.
+func TestWithDeadlineBoundsEveryCall(t *testing.T) {
+	for name, call := range calls(shop.WithDeadline(hungStore{}, 20*time.Millisecond)) {
+		if err := call(context.Background()); shop.ErrorCode(err) != shop.EUNAVAILABLE {
+			t.Errorf("%s past its deadline: %v; want %s", name, err, shop.EUNAVAILABLE)
+		}
+	}
+	notFound := shop.Errorf(shop.ENOTFOUND, "Product not found.")
+	for name, call := range calls(shop.WithDeadline(hungStore{answer: notFound}, 20*time.Millisecond)) {
+		if err := call(context.Background()); err != notFound {
+			t.Errorf("%s: %v; want the store's own answer", name, err)
+		}
+	}
+}
