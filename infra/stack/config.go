@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -77,9 +78,13 @@ var ConfigKeys = []ConfigKey{
 	{Name: "dbBackupRetentionDays", Type: "integer", Default: "7", Declared: true, Description: "Automated backup retention in days (1 to 35; backups are always on)."},
 	{Name: "dashboardsDir", Type: "string", Default: "dashboards", Declared: true, Description: "Directory of Grafana dashboard JSON files and alerts/flashscale-rules.yaml, relative to the project root (the folder of Pulumi.yaml)."},
 	{Name: "certificateArn", Type: "string", Description: "Optional ACM certificate ARN; when set the ALB also listens on HTTPS 443 and redirects HTTP to HTTPS (not declared in Pulumi.yaml: optional without a default)."},
-	{Name: "dbPassword", Type: "string", Required: true, Secret: true, Declared: true, Description: "Master password of the database (secret, 8 to 128 printable ASCII characters, none of / @ \" or space)."},
-	{Name: "grafanaAdminPassword", Type: "string", Required: true, Secret: true, Declared: true, Description: "Grafana admin password (secret, at least 8 characters)."},
-	{Name: "adminToken", Type: "string", Secret: true, Description: "Optional admin API token passed to the service as FLASHSCALE_ADMIN_TOKEN (secret; not declared in Pulumi.yaml so it can stay unset)."},
+	{Name: "dbPassword", Type: "string", Secret: true, Description: "Master password of the RDS database (secret, 8 to 128 printable ASCII characters, none of / @ \" or space). Required unless kubeconfig is set (bring-your-own-cluster has no RDS)."},
+	{Name: "grafanaAdminPassword", Type: "string", Secret: true, Description: "Grafana admin password (secret, at least 8 characters). Required whenever the program installs kube-prometheus-stack (always on AWS; with installAddons on your own cluster)."},
+	{Name: "adminToken", Type: "string", Secret: true, Description: "Optional admin API token passed to the service as FLASHSCALE_ADMIN_TOKEN (secret, at least 16 characters; not declared in Pulumi.yaml so it can stay unset)."},
+	{Name: "kubeconfig", Type: "string", Secret: true, Description: "Bring-your-own-cluster: a kubeconfig (its contents, or a path to it). When set, the program creates no VPC, EKS, ECR or RDS and no AWS resource at all, and deploys FlashScale onto that cluster."},
+	{Name: "databaseUrl", Type: "string", Secret: true, Description: "Bring-your-own-cluster: the service's PostgreSQL DATABASE_URL (secret). Required with kubeconfig."},
+	{Name: "imageRepository", Type: "string", Description: "Bring-your-own-cluster: image repository (no tag) the colours pull <imageRepository>:<version> from. Required with kubeconfig."},
+	{Name: "installAddons", Type: "boolean", Default: "true", Declared: true, Description: "Bring-your-own-cluster: also install metrics-server and kube-prometheus-stack (false: the cluster already runs a metrics API and the Prometheus operator CRDs). Always on for the AWS environment."},
 }
 
 // Dashboard is one Grafana dashboard file found in the dashboards directory.
@@ -133,6 +138,14 @@ type Config struct {
 	DbBackupRetentionDays int
 
 	CertificateArn string
+
+	// BYOC is bring-your-own-cluster: kubeconfig is set and the program
+	// creates nothing in AWS.
+	BYOC            bool
+	Kubeconfig      pulumi.StringOutput // secret; contents
+	DatabaseURL     pulumi.StringOutput // secret; BYOC only
+	ImageRepository string              // BYOC only
+	InstallAddons   bool
 
 	DbPassword           pulumi.StringOutput
 	GrafanaAdminPassword pulumi.StringOutput
@@ -237,12 +250,13 @@ func (r *configReader) boolean(name string) bool {
 }
 
 // secret reads a secret key: it must be set with `pulumi config set --secret`.
-func (r *configReader) secret(name string) (pulumi.StringOutput, string, bool) {
+// required says whether this stack needs it.
+func (r *configReader) secret(name string, required bool) (pulumi.StringOutput, string, bool) {
 	spec := specFor(name)
 	key := fullKey(name)
 	v, ok := r.ctx.GetConfig(key)
 	if !ok || v == "" {
-		if spec.Required {
+		if required {
 			r.fail("missing required secret config %s: set it with `pulumi config set --secret %s <value>` (%s)", key, name, spec.Description)
 		}
 		return pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput), "", false
@@ -259,10 +273,21 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	r := &configReader{ctx: ctx}
 	c := &Config{Project: ctx.Project(), Stack: ctx.Stack(), Versions: map[string]string{}}
 
-	if region, ok := ctx.GetConfig("aws:region"); ok && region != "" {
-		c.Region = region
+	if kc, ok := ctx.GetConfig(fullKey("kubeconfig")); ok && strings.TrimSpace(kc) != "" {
+		c.BYOC = true
+	}
+	c.InstallAddons = r.boolean("installAddons")
+	if c.BYOC {
+		r.loadBYOC(c)
 	} else {
-		r.fail("missing required config aws:region: set it with `pulumi config set aws:region <region>`")
+		if region, ok := ctx.GetConfig("aws:region"); ok && region != "" {
+			c.Region = region
+		} else {
+			r.fail("missing required config aws:region: set it with `pulumi config set aws:region <region>`")
+		}
+		if !c.InstallAddons {
+			r.fail("invalid config %s: false (allowed only with %s: the AWS environment always installs its add-ons)", fullKey("installAddons"), fullKey("kubeconfig"))
+		}
 	}
 
 	c.ActiveColor = r.oneOf("activeColor", ColorBlue, ColorGreen)
@@ -353,17 +378,23 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	}
 
 	var dbPassword, grafanaPassword string
-	c.DbPassword, dbPassword, _ = r.secret("dbPassword")
+	c.DbPassword, dbPassword, _ = r.secret("dbPassword", !c.BYOC)
 	if dbPassword != "" {
 		if len(dbPassword) < 8 || len(dbPassword) > 128 || strings.ContainsAny(dbPassword, "/@\" ") || !isPrintableASCII(dbPassword) {
 			r.fail("invalid config %s: (allowed: 8 to 128 printable ASCII characters, none of / @ \" or space)", fullKey("dbPassword"))
 		}
 	}
-	c.GrafanaAdminPassword, grafanaPassword, _ = r.secret("grafanaAdminPassword")
+	c.GrafanaAdminPassword, grafanaPassword, _ = r.secret("grafanaAdminPassword", c.InstallAddons)
 	if grafanaPassword != "" && len(grafanaPassword) < 8 {
 		r.fail("invalid config %s: (allowed: at least 8 characters)", fullKey("grafanaAdminPassword"))
 	}
-	c.AdminToken, _, c.HasAdminToken = r.secret("adminToken")
+	var adminToken string
+	c.AdminToken, adminToken, c.HasAdminToken = r.secret("adminToken", false)
+	// The service refuses a shorter token at start-up: pods would crash-loop
+	// and the rollout would time out long after this could have said so.
+	if c.HasAdminToken && len(adminToken) < minAdminTokenLen {
+		r.fail("invalid config %s: %d characters (allowed: at least %d, the service's own minimum for FLASHSCALE_ADMIN_TOKEN)", fullKey("adminToken"), len(adminToken), minAdminTokenLen)
+	}
 
 	c.ProjectRoot = projectRoot(ctx)
 	dir := r.str("dashboardsDir")
@@ -375,7 +406,7 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		r.fail("invalid config %s: %v", fullKey("dashboardsDir"), err)
 	}
 
-	if len(r.errs) == 0 {
+	if len(r.errs) == 0 && !c.BYOC {
 		if err := CheckCapacity(c); err != nil {
 			r.errs = append(r.errs, err)
 		}
@@ -384,6 +415,70 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		return nil, fmt.Errorf("invalid configuration for stack %q:\n%w", ctx.Stack(), errors.Join(r.errs...))
 	}
 	return c, nil
+}
+
+// minAdminTokenLen is the service's minimum FLASHSCALE_ADMIN_TOKEN length
+// (service/config).
+const minAdminTokenLen = 16
+
+var imageRepoRe = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+$`)
+
+// loadBYOC reads the bring-your-own-cluster keys: the cluster's kubeconfig,
+// the database URL and the image repository.
+func (r *configReader) loadBYOC(c *Config) {
+	kc, _, _ := r.secret("kubeconfig", true)
+	raw, _ := r.ctx.GetConfig(fullKey("kubeconfig"))
+	raw = strings.TrimSpace(raw)
+	if !looksLikeKubeconfig(raw) {
+		// A path: read it here, so the provider and the `kubeconfig` output
+		// (which flashscale-release uses) carry the same contents.
+		path := raw
+		if strings.HasPrefix(path, "~/") {
+			if home, err := os.UserHomeDir(); err == nil {
+				path = filepath.Join(home, path[2:])
+			}
+		}
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(projectRoot(r.ctx), path)
+		}
+		data, err := os.ReadFile(path)
+		switch {
+		case err != nil:
+			r.fail("invalid config %s: it is neither kubeconfig contents nor a readable file (%v)", fullKey("kubeconfig"), err)
+		case !looksLikeKubeconfig(string(data)):
+			r.fail("invalid config %s: %s is not a kubeconfig (no clusters:)", fullKey("kubeconfig"), path)
+		default:
+			kc = pulumi.ToSecret(pulumi.String(string(data))).(pulumi.StringOutput)
+		}
+	}
+	c.Kubeconfig = kc
+
+	var dbURL string
+	c.DatabaseURL, dbURL, _ = r.secret("databaseUrl", true)
+	if dbURL != "" {
+		if u, err := url.Parse(dbURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			r.fail("invalid config %s: (allowed: a PostgreSQL URL such as postgres://user:password@host:5432/flashscale?sslmode=verify-full)", fullKey("databaseUrl"))
+		}
+	}
+	c.ImageRepository = r.str("imageRepository")
+	switch {
+	case c.ImageRepository == "":
+		r.fail("missing required config %s: set it with `pulumi config set imageRepository <registry>/<repository>` (required with kubeconfig)", fullKey("imageRepository"))
+	case !imageRepoRe.MatchString(c.ImageRepository):
+		r.fail("invalid config %s: %q (allowed: <registry>/<repository> without tag, such as ghcr.io/acme/flashscale)", fullKey("imageRepository"), c.ImageRepository)
+	}
+}
+
+// looksLikeKubeconfig tells kubeconfig contents (YAML or JSON with
+// clusters) from a path.
+func looksLikeKubeconfig(s string) bool {
+	var doc struct {
+		Clusters []any `yaml:"clusters"`
+	}
+	if !strings.Contains(s, "clusters") || yaml.Unmarshal([]byte(s), &doc) != nil {
+		return false
+	}
+	return len(doc.Clusters) > 0
 }
 
 func otherColor(color string) string {

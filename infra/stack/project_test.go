@@ -178,10 +178,10 @@ func TestDevStackRuns(t *testing.T) {
 	if db.get("multiAz") != false || db.str("instanceClass") != "db.t4g.micro" || db.get("deletionProtection") != false || db.get("skipFinalSnapshot") != true {
 		t.Errorf("dev database: %v", db.plainInputs())
 	}
-	if got := m.get(t, "app-blue-hpa").get("spec", "maxReplicas"); got != 4.0 {
+	if got := m.get(t, "flashscale-app-blue-hpa").get("spec", "maxReplicas"); got != 4.0 {
 		t.Errorf("dev HPA max = %v", got)
 	}
-	if got := m.get(t, "app-blue-deployment").str("spec", "template", "spec", "containers", "0", "image"); got != testRepoURL+":0.1.0" {
+	if got := m.get(t, "flashscale-app-blue-deployment").str("spec", "template", "spec", "containers", "0", "image"); got != testRepoURL+":0.1.0" {
 		t.Errorf("dev image = %q", got)
 	}
 }
@@ -260,10 +260,10 @@ func TestRepoDashboardsAndRules(t *testing.T) {
 	if res.err != nil {
 		t.Fatalf("dev stack with the repo's dashboards: %v", res.err)
 	}
-	if got := len(res.mocks.byType("kubernetes:core/v1:ConfigMap")); got != len(files) {
+	if got := len(dashboardConfigMaps(res.mocks)); got != len(files) {
 		t.Errorf("%d dashboard ConfigMaps for %d dashboard files", got, len(files))
 	}
-	groups, _ := res.mocks.get(t, "monitoring-alert-rules").get("spec", "groups").([]any)
+	groups, _ := res.mocks.get(t, "flashscale-dashboards-alert-rules").get("spec", "groups").([]any)
 	if len(groups) == 0 {
 		t.Error("the PrometheusRule has no groups")
 	}

@@ -30,7 +30,7 @@ func TestResources(t *testing.T) {
 				components[name] = r.Type
 			}
 		}
-		for _, want := range []string{"Network", "Cluster", "Registry", "Database", "LoadBalancerController", "MetricsServer", "Monitoring", "App", "Traffic"} {
+		for _, want := range []string{"Network", "Cluster", "Registry", "Database", "LoadBalancerController", "MetricsServer", "Monitoring", "ClusterLayer", "App", "Traffic", "Dashboards"} {
 			found := false
 			for _, typ := range components {
 				found = found || typ == "flashscale:infra:"+want
@@ -44,9 +44,18 @@ func TestResources(t *testing.T) {
 			if !kebab.MatchString(name) {
 				t.Errorf("resource name %q is not kebab-case", name)
 			}
-			if _, isComponent := components[name]; isComponent {
-				if !strings.HasSuffix(r.Parent, "pulumi:pulumi:Stack::flashscale-dev") {
-					t.Errorf("component %s has parent %s, want the stack", name, r.Parent)
+			if typ, isComponent := components[name]; isComponent {
+				// The cluster layer's parts are its children; the rest are top level.
+				want := "pulumi:pulumi:Stack::flashscale-dev"
+				switch typ {
+				case "flashscale:infra:App", "flashscale:infra:Traffic", "flashscale:infra:Dashboards":
+					want = "flashscale:infra:ClusterLayer::flashscale"
+				}
+				if !strings.HasSuffix(r.Parent, want) {
+					t.Errorf("component %s has parent %s, want %s", name, r.Parent, want)
+				}
+				if want != "pulumi:pulumi:Stack::flashscale-dev" && !strings.HasPrefix(name, "flashscale-") {
+					t.Errorf("component %s is not named after the cluster layer", name)
 				}
 				continue
 			}
@@ -212,7 +221,7 @@ func TestResources(t *testing.T) {
 			!reflect.DeepEqual(rule["securityGroups"], []any{testClusterSG}) || rule["cidrBlocks"] != nil {
 			t.Errorf("database SG must allow only 5432 from the nodes' security group: %v", rule)
 		}
-		secret := m.get(t, "app-database-secret")
+		secret := m.get(t, "flashscale-app-database-secret")
 		if !secret.isSecret("stringData", "DATABASE_URL") {
 			t.Error("DATABASE_URL must be a secret")
 		}
@@ -325,16 +334,21 @@ func TestResources(t *testing.T) {
 			t.Errorf("grafana admin secret: %v", adminSecret.get("metadata"))
 		}
 		sidecar := rel.get("values", "grafana", "sidecar", "dashboards").(map[string]any)
-		if sidecar["enabled"] != true || sidecar["label"] != "grafana_dashboard" || sidecar["labelValue"] != "1" || sidecar["searchNamespace"] != "monitoring" {
+		if sidecar["enabled"] != true || sidecar["label"] != "grafana_dashboard" || sidecar["labelValue"] != "1" {
 			t.Errorf("grafana dashboard sidecar: %v", sidecar)
 		}
-		cms := m.byType("kubernetes:core/v1:ConfigMap")
+		// The grafana chart joins searchNamespace with "," into the sidecar's NAMESPACE.
+		searched := map[string]bool{}
+		for _, ns := range sidecar["searchNamespace"].([]any) {
+			searched[ns.(string)] = true
+		}
+		cms := dashboardConfigMaps(m)
 		if len(cms) != 2 {
 			t.Fatalf("want one ConfigMap per dashboard (2), got %d", len(cms))
 		}
 		for _, cm := range cms {
-			if cm.str("metadata", "namespace") != "monitoring" || cm.str("metadata", "labels", "grafana_dashboard") != "1" {
-				t.Errorf("%s is not picked up by the sidecar: %v", cm.Name, cm.get("metadata"))
+			if !searched[cm.str("metadata", "namespace")] || cm.str("metadata", "labels", "grafana_dashboard") != "1" {
+				t.Errorf("%s is not picked up by the sidecar (searches %v): %v", cm.Name, sidecar["searchNamespace"], cm.get("metadata"))
 			}
 			data := cm.get("data").(map[string]any)
 			for file, body := range data {
@@ -344,7 +358,7 @@ func TestResources(t *testing.T) {
 				}
 			}
 		}
-		rules := m.get(t, "monitoring-alert-rules")
+		rules := m.get(t, "flashscale-dashboards-alert-rules")
 		if rules.str("apiVersion") != "monitoring.coreos.com/v1" || rules.str("kind") != "PrometheusRule" ||
 			rules.str("metadata", "labels", "release") != MonitoringRelease ||
 			rules.str("spec", "groups", "0", "rules", "0", "alert") != "FlashscaleHighErrorRate" {
@@ -353,13 +367,13 @@ func TestResources(t *testing.T) {
 	})
 
 	t.Run("app", func(t *testing.T) {
-		ns := m.get(t, "app-namespace")
+		ns := m.get(t, "flashscale-app-namespace")
 		if ns.str("metadata", "name") != "flashscale" || ns.str("metadata", "labels", "elbv2.k8s.aws/pod-readiness-gate-inject") != "enabled" {
 			t.Errorf("app namespace: %v", ns.get("metadata"))
 		}
 		versions := map[string]string{"blue": "1.4.2", "green": "1.5.0"}
 		for _, color := range Colors {
-			d := m.get(t, "app-"+color+"-deployment")
+			d := m.get(t, "flashscale-app-"+color+"-deployment")
 			if d.str("metadata", "name") != "flashscale-"+color || d.str("metadata", "namespace") != "flashscale" {
 				t.Errorf("%s metadata: %v", d.Name, d.get("metadata"))
 			}
@@ -434,7 +448,7 @@ func TestResources(t *testing.T) {
 				t.Errorf("%s must spread across zones", d.Name)
 			}
 
-			hpa := m.get(t, "app-"+color+"-hpa")
+			hpa := m.get(t, "flashscale-app-"+color+"-hpa")
 			if hpa.str("apiVersion") != "autoscaling/v2" || hpa.str("spec", "scaleTargetRef", "name") != "flashscale-"+color ||
 				hpa.get("spec", "minReplicas") != 2.0 || hpa.get("spec", "maxReplicas") != 10.0 ||
 				hpa.get("spec", "metrics", "0", "resource", "target", "averageUtilization") != 60.0 ||
@@ -444,7 +458,7 @@ func TestResources(t *testing.T) {
 			if w, _ := hpa.get("spec", "behavior", "scaleDown", "stabilizationWindowSeconds").(float64); w <= 0 {
 				t.Errorf("%s needs a scale-down stabilization window", hpa.Name)
 			}
-			pdb := m.get(t, "app-"+color+"-pdb")
+			pdb := m.get(t, "flashscale-app-"+color+"-pdb")
 			if pdb.str("apiVersion") != "policy/v1" || !reflect.DeepEqual(pdb.get("spec", "selector", "matchLabels"), labels) ||
 				pdb.get("spec", "maxUnavailable") != 1.0 {
 				t.Errorf("%s: %v", pdb.Name, pdb.get("spec"))
@@ -453,7 +467,7 @@ func TestResources(t *testing.T) {
 	})
 
 	t.Run("metrics are scraped with the colour label", func(t *testing.T) {
-		sm := m.get(t, "app-service-monitor")
+		sm := m.get(t, "flashscale-app-service-monitor")
 		if sm.str("kind") != "ServiceMonitor" || sm.str("metadata", "labels", "release") != MonitoringRelease ||
 			sm.str("spec", "selector", "matchLabels", "app") != "flashscale" ||
 			!reflect.DeepEqual(sm.get("spec", "podTargetLabels"), []any{"color"}) ||
@@ -461,7 +475,7 @@ func TestResources(t *testing.T) {
 			t.Errorf("ServiceMonitor: %v", sm.plainInputs())
 		}
 		for _, color := range Colors {
-			svc := m.get(t, "traffic-"+color+"-service")
+			svc := m.get(t, "flashscale-traffic-"+color+"-service")
 			if svc.str("metadata", "labels", "app") != "flashscale" || svc.str("spec", "ports", "0", "name") != "http" {
 				t.Errorf("%s is not selected by the ServiceMonitor's port http: %v", svc.Name, svc.plainInputs())
 			}
@@ -470,14 +484,14 @@ func TestResources(t *testing.T) {
 
 	t.Run("traffic", func(t *testing.T) {
 		for _, color := range Colors {
-			svc := m.get(t, "traffic-"+color+"-service")
+			svc := m.get(t, "flashscale-traffic-"+color+"-service")
 			if svc.str("metadata", "name") != "flashscale-"+color ||
 				!reflect.DeepEqual(svc.get("spec", "selector"), map[string]any{"app": "flashscale", "color": color}) ||
 				svc.get("spec", "ports", "0", "port") != 80.0 || svc.str("spec", "ports", "0", "targetPort") != "http" {
 				t.Errorf("%s: %v", svc.Name, svc.get("spec"))
 			}
 		}
-		ing := m.get(t, "traffic-ingress")
+		ing := m.get(t, "flashscale-traffic-ingress")
 		if ing.str("spec", "ingressClassName") != "alb" {
 			t.Error("ingress class must be alb")
 		}
@@ -486,7 +500,9 @@ func TestResources(t *testing.T) {
 			"alb.ingress.kubernetes.io/scheme":           "internet-facing",
 			"alb.ingress.kubernetes.io/target-type":      "ip",
 			"alb.ingress.kubernetes.io/healthcheck-path": "/readyz",
-			"pulumi.com/skipAwait":                       "true",
+			// The ALB's address, not the default await (Endpoints of every
+			// backend, which use-annotation backends never have).
+			"pulumi.com/waitFor": "jsonpath={.status.loadBalancer.ingress[0].hostname}",
 		} {
 			if ann[k] != v {
 				t.Errorf("annotation %s = %v, want %s", k, ann[k], v)
@@ -552,6 +568,17 @@ func TestResources(t *testing.T) {
 	})
 }
 
+// dashboardConfigMaps are the ConfigMaps Grafana's sidecar loads.
+func dashboardConfigMaps(m *mocks) []*record {
+	var out []*record
+	for _, cm := range m.byType("kubernetes:core/v1:ConfigMap") {
+		if cm.str("metadata", "labels", GrafanaDashboardLabel) != "" {
+			out = append(out, cm)
+		}
+	}
+	return out
+}
+
 // decodeAction returns serviceName -> weight of a forward action annotation.
 func decodeAction(t *testing.T, raw any) map[string]float64 {
 	t.Helper()
@@ -582,12 +609,12 @@ func decodeAction(t *testing.T, raw any) map[string]float64 {
 // TestAdminToken checks the optional admin token reaches the pods from a Secret.
 func TestAdminToken(t *testing.T) {
 	t.Parallel()
-	res := mustRun(t, with(baseConfig(), "flashscale:adminToken", "tok-123"))
-	secret := res.mocks.get(t, "app-admin-secret")
-	if secret.str("stringData", "FLASHSCALE_ADMIN_TOKEN") != "tok-123" || !secret.isSecret("stringData", "FLASHSCALE_ADMIN_TOKEN") {
+	res := mustRun(t, with(baseConfig(), "flashscale:adminToken", "tok-1234567890abcdef"))
+	secret := res.mocks.get(t, "flashscale-app-admin-secret")
+	if secret.str("stringData", "FLASHSCALE_ADMIN_TOKEN") != "tok-1234567890abcdef" || !secret.isSecret("stringData", "FLASHSCALE_ADMIN_TOKEN") {
 		t.Errorf("admin secret: %v", secret.get("metadata"))
 	}
-	d := res.mocks.get(t, "app-green-deployment")
+	d := res.mocks.get(t, "flashscale-app-green-deployment")
 	found := false
 	for _, e := range d.get("spec", "template", "spec", "containers", "0", "env").([]any) {
 		em := e.(map[string]any)
@@ -605,7 +632,7 @@ func TestHTTPS(t *testing.T) {
 	t.Parallel()
 	arn := "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-111122223333"
 	res := mustRun(t, with(baseConfig(), "flashscale:certificateArn", arn))
-	ing := res.mocks.get(t, "traffic-ingress")
+	ing := res.mocks.get(t, "flashscale-traffic-ingress")
 	if ing.str("metadata", "annotations", "alb.ingress.kubernetes.io/certificate-arn") != arn ||
 		ing.str("metadata", "annotations", "alb.ingress.kubernetes.io/ssl-redirect") != "443" {
 		t.Errorf("HTTPS annotations: %v", ing.get("metadata", "annotations"))
