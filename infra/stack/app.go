@@ -40,6 +40,7 @@ type AppArgs struct {
 	Provider        *kubernetes.Provider
 	ImageRepository pulumi.StringInput // repository without tag
 	DatabaseURL     pulumi.StringInput // secret
+	DatabaseCA      pulumi.StringInput // PEM bundle, or nil
 }
 
 // App is the service in namespace `flashscale`: per colour a Deployment, an
@@ -59,6 +60,7 @@ type App struct {
 	k8s       []pulumi.ResourceOption
 	imageRepo pulumi.StringInput
 	podDeps   []pulumi.Resource
+	withCA    bool
 }
 
 // NewApp creates the namespace, service account and secrets.
@@ -105,6 +107,17 @@ func NewApp(ctx *pulumi.Context, name string, args *AppArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 	c.podDeps = []pulumi.Resource{ns, sa, dbSecret}
+	if args.DatabaseCA != nil {
+		ca, err := corev1.NewConfigMap(ctx, name+"-database-ca", &corev1.ConfigMapArgs{
+			Metadata: metav1.ObjectMetaArgs{Name: pulumi.String(databaseCAConfig), Namespace: pulumi.String(AppNamespace)},
+			Data:     pulumi.StringMap{"ca.pem": args.DatabaseCA},
+		}, inNs...)
+		if err != nil {
+			return nil, err
+		}
+		c.podDeps = append(c.podDeps, ca)
+		c.withCA = true
+	}
 	if cfg.HasAdminToken {
 		adminSecret, err := corev1.NewSecret(ctx, name+"-admin-secret", &corev1.SecretArgs{
 			Metadata:   metav1.ObjectMetaArgs{Name: pulumi.String(adminTokenSecret), Namespace: pulumi.String(AppNamespace)},
@@ -146,7 +159,7 @@ func (c *App) AddWorkloads(ctx *pulumi.Context, args *WorkloadArgs) error {
 				Namespace: pulumi.String(AppNamespace),
 				Labels:    PodLabels(color),
 			},
-			Spec: deploymentSpec(cfg, color, c.imageRepo),
+			Spec: deploymentSpec(cfg, color, c.imageRepo, c.withCA),
 		}, withOpts(inNs,
 			pulumi.DependsOn(podDeps),
 			// The HPA owns the replica count: start at its minimum and never
@@ -223,7 +236,9 @@ func hpaSpec(cfg *Config, color string) autoscalingv2.HorizontalPodAutoscalerSpe
 			Kind:       pulumi.String("Deployment"),
 			Name:       pulumi.String(DeploymentName(color)),
 		},
-		MinReplicas: pulumi.Int(cfg.HpaMinReplicas),
+		// hpaMinReplicas, or the floor a release raised (<colour>MinReplicas):
+		// Pulumi stays the only field manager of minReplicas.
+		MinReplicas: pulumi.Int(cfg.MinReplicas[color]),
 		MaxReplicas: pulumi.Int(cfg.HpaMaxReplicas),
 		Metrics: autoscalingv2.MetricSpecArray{
 			autoscalingv2.MetricSpecArgs{
@@ -265,7 +280,7 @@ func httpProbe(path string, period, failures int) corev1.ProbeArgs {
 	}
 }
 
-func deploymentSpec(cfg *Config, color string, imageRepo pulumi.StringInput) appsv1.DeploymentSpecArgs {
+func deploymentSpec(cfg *Config, color string, imageRepo pulumi.StringInput, withCA bool) appsv1.DeploymentSpecArgs {
 	version := cfg.ImageTag(color)
 	env := corev1.EnvVarArray{
 		corev1.EnvVarArgs{Name: pulumi.String("DEPLOY_COLOR"), Value: pulumi.String(color)},
@@ -275,6 +290,9 @@ func deploymentSpec(cfg *Config, color string, imageRepo pulumi.StringInput) app
 		// limit instead of being OOM-killed at it; 10% is left for non-heap
 		// memory (goroutine stacks of thousands of keep-alive connections).
 		corev1.EnvVarArgs{Name: pulumi.String("GOMEMLIMIT"), Value: pulumi.String(cfg.GoMemLimit())},
+		// Sized so every pod both colours can run at once stays below the
+		// database's max_connections (capacity.go).
+		corev1.EnvVarArgs{Name: pulumi.String("FLASHSCALE_DB_MAX_CONNS"), Value: pulumi.String(fmt.Sprint(cfg.DbPoolPerPod))},
 		corev1.EnvVarArgs{Name: pulumi.String("DATABASE_URL"), ValueFrom: corev1.EnvVarSourceArgs{
 			SecretKeyRef: corev1.SecretKeySelectorArgs{Name: pulumi.String(databaseSecret), Key: pulumi.String("DATABASE_URL")},
 		}},
@@ -294,8 +312,19 @@ func deploymentSpec(cfg *Config, color string, imageRepo pulumi.StringInput) app
 		}
 	}
 
+	mounts := corev1.VolumeMountArray{
+		corev1.VolumeMountArgs{Name: pulumi.String("tmp"), MountPath: pulumi.String("/tmp")},
+	}
+	volumes := corev1.VolumeArray{
+		corev1.VolumeArgs{Name: pulumi.String("tmp"), EmptyDir: corev1.EmptyDirVolumeSourceArgs{SizeLimit: pulumi.String("64Mi")}},
+	}
+	if withCA {
+		mounts = append(mounts, corev1.VolumeMountArgs{Name: pulumi.String("database-ca"), MountPath: pulumi.String(databaseCADir), ReadOnly: pulumi.Bool(true)})
+		volumes = append(volumes, corev1.VolumeArgs{Name: pulumi.String("database-ca"), ConfigMap: corev1.ConfigMapVolumeSourceArgs{Name: pulumi.String(databaseCAConfig)}})
+	}
+
 	return appsv1.DeploymentSpecArgs{
-		Replicas:             pulumi.Int(cfg.HpaMinReplicas),
+		Replicas:             pulumi.Int(cfg.MinReplicas[color]),
 		RevisionHistoryLimit: pulumi.Int(5),
 		Selector:             metav1.LabelSelectorArgs{MatchLabels: labels},
 		Strategy: appsv1.DeploymentStrategyArgs{
@@ -360,14 +389,10 @@ func deploymentSpec(cfg *Config, color string, imageRepo pulumi.StringInput) app
 							Capabilities:             corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
 							SeccompProfile:           corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
 						},
-						VolumeMounts: corev1.VolumeMountArray{
-							corev1.VolumeMountArgs{Name: pulumi.String("tmp"), MountPath: pulumi.String("/tmp")},
-						},
+						VolumeMounts: mounts,
 					},
 				},
-				Volumes: corev1.VolumeArray{
-					corev1.VolumeArgs{Name: pulumi.String("tmp"), EmptyDir: corev1.EmptyDirVolumeSourceArgs{SizeLimit: pulumi.String("64Mi")}},
-				},
+				Volumes: volumes,
 			},
 		},
 	}

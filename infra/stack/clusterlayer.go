@@ -64,6 +64,9 @@ type ClusterLayerArgs struct {
 	// Addons are the releases to wait for; nil when the cluster already runs
 	// what they provide.
 	Addons *Addons
+	// DatabaseCA is a PEM bundle the pods mount at DatabaseCAPath (the
+	// DATABASE_URL's sslrootcert); empty mounts none.
+	DatabaseCA pulumi.StringInput
 	// AwaitLoadBalancer makes the Ingress wait until the load balancer
 	// controller has provisioned the ALB (and so its target groups), before
 	// the Deployments create their first pods. Only where the AWS Load
@@ -83,6 +86,8 @@ type ClusterLayer struct {
 	Dashboards *Dashboards
 	Ingress    *networkingv1.Ingress
 	SiteUrl    pulumi.StringOutput
+	// IngressUrn names the Ingress for `pulumi refresh --target`.
+	IngressUrn pulumi.URNOutput
 }
 
 // NewClusterLayer creates the app, its traffic routing and its dashboards.
@@ -106,6 +111,7 @@ func NewClusterLayer(ctx *pulumi.Context, name string, args *ClusterLayerArgs, o
 		Provider:        args.Provider,
 		ImageRepository: args.ImageRepository,
 		DatabaseURL:     args.DatabaseURL,
+		DatabaseCA:      args.DatabaseCA,
 	}, pulumi.Parent(c), wasTopLevel("app"))
 	if err != nil {
 		return nil, err
@@ -141,7 +147,7 @@ func NewClusterLayer(ctx *pulumi.Context, name string, args *ClusterLayerArgs, o
 	}
 
 	c.App, c.Traffic, c.Dashboards = app, traffic, dashboards
-	c.Ingress, c.SiteUrl = traffic.Ingress, traffic.SiteUrl
+	c.Ingress, c.SiteUrl, c.IngressUrn = traffic.Ingress, traffic.SiteUrl, traffic.Ingress.URN()
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"siteUrl":   c.SiteUrl,
 		"namespace": pulumi.String(AppNamespace),

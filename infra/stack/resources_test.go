@@ -130,7 +130,7 @@ func TestResources(t *testing.T) {
 		if cluster.get("skipDefaultNodeGroup") != true {
 			t.Error("the default node group (EC2 launch configurations) must be skipped")
 		}
-		for _, typ := range []string{"eks:index:NodeGroup", "eks:index:NodeGroupV2", "aws:ec2/launchConfiguration:LaunchConfiguration"} {
+		for _, typ := range []string{"eks:index:NodeGroup", "eks:index:NodeGroupV2", "eks:index:ManagedNodeGroup", "aws:ec2/launchConfiguration:LaunchConfiguration"} {
 			if len(m.byType(typ)) > 0 {
 				t.Errorf("unexpected %s", typ)
 			}
@@ -143,8 +143,8 @@ func TestResources(t *testing.T) {
 			t.Errorf("nodes must be private: %v", cluster.plainInputs())
 		}
 		nodes := m.get(t, "cluster-nodes")
-		if nodes.Type != "eks:index:ManagedNodeGroup" || !nodes.Remote {
-			t.Fatalf("cluster-nodes: type %s remote %v", nodes.Type, nodes.Remote)
+		if nodes.Type != "aws:eks/nodeGroup:NodeGroup" {
+			t.Fatalf("cluster-nodes: type %s", nodes.Type)
 		}
 		if nodes.str("amiType") != "AL2023_x86_64_STANDARD" {
 			t.Errorf("node AMI type %q, want Amazon Linux 2023", nodes.str("amiType"))
@@ -156,8 +156,8 @@ func TestResources(t *testing.T) {
 			!reflect.DeepEqual(nodes.get("scalingConfig"), map[string]any{"minSize": 2.0, "desiredSize": 3.0, "maxSize": 6.0}) {
 			t.Errorf("node sizing: %v %v", nodes.get("instanceTypes"), nodes.get("scalingConfig"))
 		}
-		if !strings.HasSuffix(nodes.str("cluster"), "::cluster-eks") {
-			t.Errorf("node group cluster = %v", nodes.get("cluster"))
+		if nodes.str("clusterName") != "flashscale-dev" || !strings.HasSuffix(nodes.str("nodeRoleArn"), ":role/cluster-node-role") {
+			t.Errorf("node group cluster %v role %v", nodes.get("clusterName"), nodes.get("nodeRoleArn"))
 		}
 		oidc := m.get(t, "cluster-oidc")
 		if oidc.str("url") != testIssuer || !reflect.DeepEqual(oidc.get("clientIdLists"), []any{"sts.amazonaws.com"}) {
@@ -165,9 +165,11 @@ func TestResources(t *testing.T) {
 		}
 		policies := map[string]bool{}
 		for _, a := range m.byType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
-			policies[a.str("policyArn")] = true
+			if strings.HasPrefix(a.Name, "cluster-node-") {
+				policies[a.str("policyArn")] = true
+			}
 		}
-		for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"} {
+		for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"} {
 			if !policies["arn:aws:iam::aws:policy/"+p] {
 				t.Errorf("node role lacks %s", p)
 			}
@@ -186,10 +188,10 @@ func TestResources(t *testing.T) {
 				Action    map[string]any `json:"action"`
 			} `json:"rules"`
 		}
-		if err := json.Unmarshal([]byte(m.get(t, "registry-lifecycle").str("policy")), &policy); err != nil || len(policy.Rules) != 2 {
+		if err := json.Unmarshal([]byte(m.get(t, "registry-lifecycle").str("policy")), &policy); err != nil || len(policy.Rules) != 3 {
 			t.Fatalf("lifecycle policy: %v %+v", err, policy)
 		}
-		if policy.Rules[0].Selection["tagStatus"] != "untagged" || policy.Rules[1].Selection["countType"] != "imageCountMoreThan" {
+		if policy.Rules[1].Selection["tagStatus"] != "untagged" || policy.Rules[2].Selection["countType"] != "imageCountMoreThan" {
 			t.Errorf("lifecycle rules: %+v", policy.Rules)
 		}
 	})
@@ -225,7 +227,7 @@ func TestResources(t *testing.T) {
 		if !secret.isSecret("stringData", "DATABASE_URL") {
 			t.Error("DATABASE_URL must be a secret")
 		}
-		wantURL := "postgres://flashscale:" + testDBPassword + "@" + testDBAddress + ":5432/flashscale?sslmode=require"
+		wantURL := "postgres://flashscale:" + testDBPassword + "@" + testDBAddress + ":5432/flashscale?sslmode=verify-full&sslrootcert=%2Fetc%2Fflashscale%2Fdatabase-ca%2Fca.pem"
 		if got := secret.str("stringData", "DATABASE_URL"); got != wantURL {
 			t.Errorf("DATABASE_URL = %q, want %q", got, wantURL)
 		}
@@ -284,8 +286,8 @@ func TestResources(t *testing.T) {
 	t.Run("helm charts are pinned", func(t *testing.T) {
 		semver := regexp.MustCompile(`^\d+\.\d+\.\d+$`)
 		releases := m.byType("kubernetes:helm.sh/v3:Release")
-		if len(releases) != 3 {
-			t.Fatalf("want 3 Helm releases, got %d", len(releases))
+		if len(releases) != 4 {
+			t.Fatalf("want 4 Helm releases, got %d", len(releases))
 		}
 		for _, r := range releases {
 			if !semver.MatchString(r.str("version")) || r.str("repositoryOpts", "repo") == "" {
@@ -549,8 +551,8 @@ func TestResources(t *testing.T) {
 			"clusterName":      "flashscale-dev",
 			"databaseEndpoint": testDBAddress + ":5432",
 		}
-		if len(res.outputs) != 7 {
-			t.Errorf("want 7 outputs, got %v", res.outputs)
+		if len(res.outputs) != 8 {
+			t.Errorf("want 8 outputs, got %v", res.outputs)
 		}
 		for k, v := range want {
 			if got := res.outputs[k]; got.Value != v || got.Secret {

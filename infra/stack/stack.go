@@ -38,9 +38,9 @@ func Program(ctx *pulumi.Context) error {
 }
 
 // Build creates every resource and returns the stack outputs (camelCase keys).
-// Both modes export siteUrl, activeColor, previewColor and kubeconfig
-// (secret); the AWS environment also ecrRepositoryUrl, clusterName and
-// databaseEndpoint.
+// Both modes export siteUrl, activeColor, previewColor, ingressUrn and
+// kubeconfig (secret); the AWS environment also ecrRepositoryUrl,
+// clusterName and databaseEndpoint, your own cluster imageRepository.
 func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 	cfg, err := LoadConfig(ctx)
 	if err != nil {
@@ -92,6 +92,7 @@ func buildOnOwnCluster(ctx *pulumi.Context, cfg *Config) (pulumi.Map, error) {
 		"previewColor":    pulumi.String(cfg.PreviewColor),
 		"imageRepository": pulumi.String(cfg.ImageRepository),
 		"kubeconfig":      pulumi.ToSecret(cfg.Kubeconfig),
+		"ingressUrn":      layer.IngressUrn,
 	}, nil
 }
 
@@ -126,6 +127,7 @@ func buildOnAWS(ctx *pulumi.Context, cfg *Config) (pulumi.Map, error) {
 
 	registry, err := NewRegistry(ctx, "registry", &RegistryArgs{
 		RepositoryName: cfg.Project + "-" + cfg.Stack,
+		Running:        []string{cfg.ImageTag(ColorBlue), cfg.ImageTag(ColorGreen)},
 		Tags:           tags,
 	})
 	if err != nil {
@@ -165,10 +167,27 @@ func buildOnAWS(ctx *pulumi.Context, cfg *Config) (pulumi.Map, error) {
 	}
 
 	monitoring, err := NewMonitoring(ctx, "monitoring", &MonitoringArgs{
-		Config:    cfg,
-		Provider:  cluster.Provider,
-		DependsOn: afterController,
+		Config:   cfg,
+		Provider: cluster.Provider,
+		// Prometheus keeps its data on a gp3 volume.
+		DependsOn: append(afterController, cluster.StorageClass),
 	})
+	if err != nil {
+		return nil, err
+	}
+
+	autoscaler, err := NewAutoscaler(ctx, "cluster-autoscaler", &AutoscalerArgs{
+		Cluster:   cluster,
+		Config:    cfg,
+		DependsOn: afterController,
+		Tags:      tags,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// The pods check RDS's certificate against AWS's bundle (verify-full).
+	caBundle, err := fetchRDSCABundle(ctx.Context(), cfg.Region)
 	if err != nil {
 		return nil, err
 	}
@@ -178,10 +197,12 @@ func buildOnAWS(ctx *pulumi.Context, cfg *Config) (pulumi.Map, error) {
 		Provider:        cluster.Provider,
 		DatabaseURL:     database.URL,
 		ImageRepository: registry.RepositoryUrl,
+		DatabaseCA:      pulumi.String(caBundle),
 		Addons: &Addons{
 			LBController:  lbController.Release,
 			MetricsServer: metricsServer.Release,
 			Monitoring:    monitoring.Release,
+			Autoscaler:    autoscaler.Release,
 		},
 		AwaitLoadBalancer: true,
 	})
@@ -197,5 +218,6 @@ func buildOnAWS(ctx *pulumi.Context, cfg *Config) (pulumi.Map, error) {
 		"clusterName":      cluster.ClusterName,
 		"kubeconfig":       pulumi.ToSecret(cluster.Kubeconfig),
 		"databaseEndpoint": database.Endpoint,
+		"ingressUrn":       layer.IngressUrn,
 	}, nil
 }

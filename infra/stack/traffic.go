@@ -104,13 +104,7 @@ func IngressAnnotations(cfg *Config, awaitLB bool) map[string]string {
 				"weight":      100,
 			}}},
 		}),
-		albPrefix + "conditions." + actionPreview: mustJSON([]any{map[string]any{
-			"field": "http-header",
-			"httpHeaderConfig": map[string]any{
-				"httpHeaderName": PreviewHeader,
-				"values":         []any{PreviewHeaderValue},
-			},
-		}}),
+		albPrefix + "conditions." + actionPreview: mustJSON(previewConditions(cfg)),
 		albPrefix + "actions." + actionBlockMetrics: mustJSON(map[string]any{
 			"type": "fixed-response",
 			"fixedResponseConfig": map[string]any{
@@ -138,6 +132,30 @@ func IngressAnnotations(cfg *Config, awaitLB bool) map[string]string {
 		a[albPrefix+"listen-ports"] = `[{"HTTP":80}]`
 	}
 	return a
+}
+
+// previewConditions: the preview header, and where previewCidrs is set, a
+// source address among them (an ALB rule matches when every condition
+// does), so the internet cannot reach the unreleased colour.
+func previewConditions(cfg *Config) []any {
+	conds := []any{map[string]any{
+		"field": "http-header",
+		"httpHeaderConfig": map[string]any{
+			"httpHeaderName": PreviewHeader,
+			"values":         []any{PreviewHeaderValue},
+		},
+	}}
+	if len(cfg.PreviewCidrs) > 0 {
+		var values []any
+		for _, c := range cfg.PreviewCidrs {
+			values = append(values, c)
+		}
+		conds = append(conds, map[string]any{
+			"field":          "source-ip",
+			"sourceIPConfig": map[string]any{"values": values},
+		})
+	}
+	return conds
 }
 
 func actionBackend(action string) networkingv1.IngressBackendArgs {
