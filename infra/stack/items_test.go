@@ -58,6 +58,22 @@ func TestAdminTokenLength(t *testing.T) {
 
 // TestReleaseFloorIsPulumiConfig: the release raises a colour's HPA floor
 // through <colour>MinReplicas, so the HPA keeps one field manager.
+// TestLBControllerServiceWebhookOff: the controller's Service mutator
+// (failurePolicy Fail on every Service CREATE) serves only type
+// LoadBalancer Services, which FlashScale has none of.
+func TestLBControllerServiceWebhookOff(t *testing.T) {
+	t.Parallel()
+	res := mustRun(t, baseConfig())
+	if got := res.mocks.get(t, lbRelease).get("values", "enableServiceMutatorWebhook"); got != false {
+		t.Errorf("enableServiceMutatorWebhook = %v, want false", got)
+	}
+	for _, svc := range res.mocks.byType(typeService) {
+		if svc.str("spec", "type") == "LoadBalancer" {
+			t.Errorf("%s is a LoadBalancer Service: it would need the mutator webhook", svc.Name)
+		}
+	}
+}
+
 func TestReleaseFloorIsPulumiConfig(t *testing.T) {
 	t.Parallel()
 	res := mustRun(t, with(baseConfig(), "flashscale:greenMinReplicas", "6"))
@@ -219,8 +235,9 @@ func TestNodeAutoscaling(t *testing.T) {
 	atMaxOnDesired := Pack(it, cfg.NodeDesiredSize, append(AppWorkloads(cfg, cfg.HpaMaxReplicas), PlatformWorkloads()...))
 	atMax, _ := CapacityScenarios(cfg)
 	if atMaxOnDesired.Fits() {
-		t.Logf("defaults fit HPA max on %d nodes already", cfg.NodeDesiredSize)
+		t.Errorf("with the defaults both colours at HPA max fit on nodeDesiredSize=%d nodes: the README's capacity example is stale", cfg.NodeDesiredSize)
 	}
+	t.Logf("HPA max on %d nodes: %d pods Pending without the autoscaler", cfg.NodeDesiredSize, len(atMaxOnDesired.Unplaced))
 	if !atMax.Fits() || nodes.get("scalingConfig", "maxSize") != float64(cfg.NodeMaxSize) {
 		t.Errorf("HPA max of both colours must fit the %d nodes the autoscaler may add: %s", cfg.NodeMaxSize, atMax)
 	}
