@@ -3,11 +3,13 @@ package stack
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 	autoscalingv2 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/autoscaling/v2"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	policyv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/policy/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -34,33 +36,42 @@ func PodLabels(color string) pulumi.StringMap {
 
 // AppArgs configures the blue/green app.
 type AppArgs struct {
-	Config        *Config
-	Cluster       *Cluster
-	ImageRepo     pulumi.StringInput // ECR repository URL
-	DatabaseURL   pulumi.StringInput // secret
-	Monitoring    *Monitoring
-	MetricsServer *MetricsServer
-	LBController  *LoadBalancerController
+	Config          *Config
+	Provider        *kubernetes.Provider
+	ImageRepository pulumi.StringInput // repository without tag
+	DatabaseURL     pulumi.StringInput // secret
+	DatabaseCA      pulumi.StringInput // PEM bundle, or nil
 }
 
 // App is the service in namespace `flashscale`: per colour a Deployment, an
 // autoscaling/v2 HPA and a PodDisruptionBudget, plus the ServiceMonitor that
-// has Prometheus scrape /metrics.
+// has Prometheus scrape /metrics. NewApp creates what the pods need (the
+// namespace, service account and secrets); AddWorkloads creates the pods'
+// owners once the traffic routing exists.
 type App struct {
 	pulumi.ResourceState
 
 	Namespace   *corev1.Namespace
 	Deployments map[string]*appsv1.Deployment
+	HPAs        map[string]*autoscalingv2.HorizontalPodAutoscaler
+
+	cfg       *Config
+	name      string
+	k8s       []pulumi.ResourceOption
+	imageRepo pulumi.StringInput
+	podDeps   []pulumi.Resource
+	withCA    bool
 }
 
-// NewApp creates the namespace, secrets and both colours.
+// NewApp creates the namespace, service account and secrets.
 func NewApp(ctx *pulumi.Context, name string, args *AppArgs, opts ...pulumi.ResourceOption) (*App, error) {
-	c := &App{Deployments: map[string]*appsv1.Deployment{}}
+	c := &App{Deployments: map[string]*appsv1.Deployment{}, HPAs: map[string]*autoscalingv2.HorizontalPodAutoscaler{},
+		cfg: args.Config, name: name, imageRepo: args.ImageRepository}
 	if err := ctx.RegisterComponentResource("flashscale:infra:App", name, c, opts...); err != nil {
 		return nil, err
 	}
 	cfg := args.Config
-	k8s := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(args.Cluster.Provider)}
+	c.k8s = []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(args.Provider)}
 
 	ns, err := corev1.NewNamespace(ctx, name+"-namespace", &corev1.NamespaceArgs{
 		Metadata: metav1.ObjectMetaArgs{
@@ -72,12 +83,12 @@ func NewApp(ctx *pulumi.Context, name string, args *AppArgs, opts ...pulumi.Reso
 				"pod-security.kubernetes.io/enforce":      pulumi.String("restricted"),
 			},
 		},
-	}, k8s...)
+	}, c.k8s...)
 	if err != nil {
 		return nil, err
 	}
 	c.Namespace = ns
-	inNs := withOpts(k8s, pulumi.DependsOn([]pulumi.Resource{ns}))
+	inNs := withOpts(c.k8s, pulumi.DependsOn([]pulumi.Resource{ns}))
 
 	sa, err := corev1.NewServiceAccount(ctx, name+"-service-account", &corev1.ServiceAccountArgs{
 		Metadata:                     metav1.ObjectMetaArgs{Name: pulumi.String(AppName), Namespace: pulumi.String(AppNamespace)},
@@ -90,12 +101,23 @@ func NewApp(ctx *pulumi.Context, name string, args *AppArgs, opts ...pulumi.Reso
 	dbSecret, err := corev1.NewSecret(ctx, name+"-database-secret", &corev1.SecretArgs{
 		Metadata:   metav1.ObjectMetaArgs{Name: pulumi.String(databaseSecret), Namespace: pulumi.String(AppNamespace)},
 		Type:       pulumi.String("Opaque"),
-		StringData: pulumi.StringMap{"DATABASE_URL": args.DatabaseURL},
+		StringData: pulumi.StringMap{"DATABASE_URL": pulumi.ToSecret(args.DatabaseURL).(pulumi.StringOutput)},
 	}, inNs...)
 	if err != nil {
 		return nil, err
 	}
-	podDeps := []pulumi.Resource{sa, dbSecret, args.LBController.Release}
+	c.podDeps = []pulumi.Resource{ns, sa, dbSecret}
+	if args.DatabaseCA != nil {
+		ca, err := corev1.NewConfigMap(ctx, name+"-database-ca", &corev1.ConfigMapArgs{
+			Metadata: metav1.ObjectMetaArgs{Name: pulumi.String(databaseCAConfig), Namespace: pulumi.String(AppNamespace)},
+			Data:     pulumi.StringMap{"ca.pem": args.DatabaseCA},
+		}, inNs...)
+		if err != nil {
+			return nil, err
+		}
+		c.podDeps = append(c.podDeps, ca)
+		c.withCA = true
+	}
 	if cfg.HasAdminToken {
 		adminSecret, err := corev1.NewSecret(ctx, name+"-admin-secret", &corev1.SecretArgs{
 			Metadata:   metav1.ObjectMetaArgs{Name: pulumi.String(adminTokenSecret), Namespace: pulumi.String(AppNamespace)},
@@ -105,7 +127,29 @@ func NewApp(ctx *pulumi.Context, name string, args *AppArgs, opts ...pulumi.Reso
 		if err != nil {
 			return nil, err
 		}
-		podDeps = append(podDeps, adminSecret)
+		c.podDeps = append(c.podDeps, adminSecret)
+	}
+	return c, nil
+}
+
+// WorkloadArgs are what the pods' owners wait for.
+type WorkloadArgs struct {
+	Addons *Addons
+	// Ingress must exist (and, where awaited, have its ALB) before the first
+	// pods, so they get the target groups' readiness gates.
+	Ingress *networkingv1.Ingress
+	// Before are further resources to create first (the colour Services).
+	Before []pulumi.Resource
+}
+
+// AddWorkloads creates both colours' Deployments, HPAs and PDBs and the
+// ServiceMonitor, and completes the component.
+func (c *App) AddWorkloads(ctx *pulumi.Context, args *WorkloadArgs) error {
+	cfg, name := c.cfg, c.name
+	inNs := withOpts(c.k8s, pulumi.DependsOn([]pulumi.Resource{c.Namespace}))
+	podDeps := append(append(append([]pulumi.Resource{}, c.podDeps...), args.Before...), args.Addons.gate()...)
+	if args.Ingress != nil {
+		podDeps = append(podDeps, args.Ingress)
 	}
 
 	for _, color := range Colors {
@@ -115,7 +159,7 @@ func NewApp(ctx *pulumi.Context, name string, args *AppArgs, opts ...pulumi.Reso
 				Namespace: pulumi.String(AppNamespace),
 				Labels:    PodLabels(color),
 			},
-			Spec: deploymentSpec(cfg, color, args.ImageRepo),
+			Spec: deploymentSpec(cfg, color, c.imageRepo, c.withCA),
 		}, withOpts(inNs,
 			pulumi.DependsOn(podDeps),
 			// The HPA owns the replica count: start at its minimum and never
@@ -123,56 +167,22 @@ func NewApp(ctx *pulumi.Context, name string, args *AppArgs, opts ...pulumi.Reso
 			pulumi.IgnoreChanges([]string{"spec.replicas"}),
 		)...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		c.Deployments[color] = dep
 
-		if _, err := autoscalingv2.NewHorizontalPodAutoscaler(ctx, name+"-"+color+"-hpa", &autoscalingv2.HorizontalPodAutoscalerArgs{
+		hpa, err := autoscalingv2.NewHorizontalPodAutoscaler(ctx, name+"-"+color+"-hpa", &autoscalingv2.HorizontalPodAutoscalerArgs{
 			Metadata: metav1.ObjectMetaArgs{
 				Name:      pulumi.String(DeploymentName(color)),
 				Namespace: pulumi.String(AppNamespace),
 				Labels:    PodLabels(color),
 			},
-			Spec: autoscalingv2.HorizontalPodAutoscalerSpecArgs{
-				ScaleTargetRef: autoscalingv2.CrossVersionObjectReferenceArgs{
-					ApiVersion: pulumi.String("apps/v1"),
-					Kind:       pulumi.String("Deployment"),
-					Name:       pulumi.String(DeploymentName(color)),
-				},
-				MinReplicas: pulumi.Int(cfg.HpaMinReplicas),
-				MaxReplicas: pulumi.Int(cfg.HpaMaxReplicas),
-				Metrics: autoscalingv2.MetricSpecArray{
-					autoscalingv2.MetricSpecArgs{
-						Type: pulumi.String("Resource"),
-						Resource: autoscalingv2.ResourceMetricSourceArgs{
-							Name: pulumi.String("cpu"),
-							Target: autoscalingv2.MetricTargetArgs{
-								Type:               pulumi.String("Utilization"),
-								AverageUtilization: pulumi.Int(cfg.HpaCpuTarget),
-							},
-						},
-					},
-				},
-				Behavior: autoscalingv2.HorizontalPodAutoscalerBehaviorArgs{
-					ScaleDown: autoscalingv2.HPAScalingRulesArgs{
-						StabilizationWindowSeconds: pulumi.Int(scaleDownWindowSec),
-						Policies: autoscalingv2.HPAScalingPolicyArray{
-							autoscalingv2.HPAScalingPolicyArgs{Type: pulumi.String("Percent"), Value: pulumi.Int(50), PeriodSeconds: pulumi.Int(60)},
-						},
-					},
-					ScaleUp: autoscalingv2.HPAScalingRulesArgs{
-						StabilizationWindowSeconds: pulumi.Int(0),
-						SelectPolicy:               pulumi.String("Max"),
-						Policies: autoscalingv2.HPAScalingPolicyArray{
-							autoscalingv2.HPAScalingPolicyArgs{Type: pulumi.String("Percent"), Value: pulumi.Int(100), PeriodSeconds: pulumi.Int(15)},
-							autoscalingv2.HPAScalingPolicyArgs{Type: pulumi.String("Pods"), Value: pulumi.Int(4), PeriodSeconds: pulumi.Int(15)},
-						},
-					},
-				},
-			},
-		}, withOpts(inNs, pulumi.DependsOn([]pulumi.Resource{dep, args.MetricsServer.Release}))...); err != nil {
-			return nil, err
+			Spec: hpaSpec(cfg, color),
+		}, withOpts(inNs, pulumi.DependsOn(append([]pulumi.Resource{dep}, args.Addons.metricsServer()...)))...)
+		if err != nil {
+			return err
 		}
+		c.HPAs[color] = hpa
 
 		if _, err := policyv1.NewPodDisruptionBudget(ctx, name+"-"+color+"-pdb", &policyv1.PodDisruptionBudgetArgs{
 			Metadata: metav1.ObjectMetaArgs{
@@ -185,7 +195,7 @@ func NewApp(ctx *pulumi.Context, name string, args *AppArgs, opts ...pulumi.Reso
 				Selector:       metav1.LabelSelectorArgs{MatchLabels: PodLabels(color)},
 			},
 		}, inNs...); err != nil {
-			return nil, err
+			return err
 		}
 	}
 
@@ -212,14 +222,53 @@ func NewApp(ctx *pulumi.Context, name string, args *AppArgs, opts ...pulumi.Reso
 				"podTargetLabels": []any{"color"},
 			},
 		},
-	}, withOpts(inNs, pulumi.DependsOn([]pulumi.Resource{args.Monitoring.Release}))...); err != nil {
-		return nil, err
+	}, withOpts(inNs, pulumi.DependsOn(args.Addons.monitoringCRDs()))...); err != nil {
+		return err
 	}
 
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"namespace": pulumi.String(AppNamespace)}); err != nil {
-		return nil, err
+	return ctx.RegisterResourceOutputs(c, pulumi.Map{"namespace": pulumi.String(AppNamespace)})
+}
+
+func hpaSpec(cfg *Config, color string) autoscalingv2.HorizontalPodAutoscalerSpecArgs {
+	return autoscalingv2.HorizontalPodAutoscalerSpecArgs{
+		ScaleTargetRef: autoscalingv2.CrossVersionObjectReferenceArgs{
+			ApiVersion: pulumi.String("apps/v1"),
+			Kind:       pulumi.String("Deployment"),
+			Name:       pulumi.String(DeploymentName(color)),
+		},
+		// hpaMinReplicas, or the floor a release raised (<colour>MinReplicas):
+		// Pulumi stays the only field manager of minReplicas.
+		MinReplicas: pulumi.Int(cfg.MinReplicas[color]),
+		MaxReplicas: pulumi.Int(cfg.HpaMaxReplicas),
+		Metrics: autoscalingv2.MetricSpecArray{
+			autoscalingv2.MetricSpecArgs{
+				Type: pulumi.String("Resource"),
+				Resource: autoscalingv2.ResourceMetricSourceArgs{
+					Name: pulumi.String("cpu"),
+					Target: autoscalingv2.MetricTargetArgs{
+						Type:               pulumi.String("Utilization"),
+						AverageUtilization: pulumi.Int(cfg.HpaCpuTarget),
+					},
+				},
+			},
+		},
+		Behavior: autoscalingv2.HorizontalPodAutoscalerBehaviorArgs{
+			ScaleDown: autoscalingv2.HPAScalingRulesArgs{
+				StabilizationWindowSeconds: pulumi.Int(scaleDownWindowSec),
+				Policies: autoscalingv2.HPAScalingPolicyArray{
+					autoscalingv2.HPAScalingPolicyArgs{Type: pulumi.String("Percent"), Value: pulumi.Int(50), PeriodSeconds: pulumi.Int(60)},
+				},
+			},
+			ScaleUp: autoscalingv2.HPAScalingRulesArgs{
+				StabilizationWindowSeconds: pulumi.Int(0),
+				SelectPolicy:               pulumi.String("Max"),
+				Policies: autoscalingv2.HPAScalingPolicyArray{
+					autoscalingv2.HPAScalingPolicyArgs{Type: pulumi.String("Percent"), Value: pulumi.Int(100), PeriodSeconds: pulumi.Int(15)},
+					autoscalingv2.HPAScalingPolicyArgs{Type: pulumi.String("Pods"), Value: pulumi.Int(4), PeriodSeconds: pulumi.Int(15)},
+				},
+			},
+		},
 	}
-	return c, nil
 }
 
 func httpProbe(path string, period, failures int) corev1.ProbeArgs {
@@ -231,7 +280,7 @@ func httpProbe(path string, period, failures int) corev1.ProbeArgs {
 	}
 }
 
-func deploymentSpec(cfg *Config, color string, imageRepo pulumi.StringInput) appsv1.DeploymentSpecArgs {
+func deploymentSpec(cfg *Config, color string, imageRepo pulumi.StringInput, withCA bool) appsv1.DeploymentSpecArgs {
 	version := cfg.ImageTag(color)
 	env := corev1.EnvVarArray{
 		corev1.EnvVarArgs{Name: pulumi.String("DEPLOY_COLOR"), Value: pulumi.String(color)},
@@ -241,6 +290,9 @@ func deploymentSpec(cfg *Config, color string, imageRepo pulumi.StringInput) app
 		// limit instead of being OOM-killed at it; 10% is left for non-heap
 		// memory (goroutine stacks of thousands of keep-alive connections).
 		corev1.EnvVarArgs{Name: pulumi.String("GOMEMLIMIT"), Value: pulumi.String(cfg.GoMemLimit())},
+		// Sized so every pod both colours can run at once stays below the
+		// database's max_connections (capacity.go).
+		corev1.EnvVarArgs{Name: pulumi.String("FLASHSCALE_DB_MAX_CONNS"), Value: pulumi.String(fmt.Sprint(cfg.DbPoolPerPod))},
 		corev1.EnvVarArgs{Name: pulumi.String("DATABASE_URL"), ValueFrom: corev1.EnvVarSourceArgs{
 			SecretKeyRef: corev1.SecretKeySelectorArgs{Name: pulumi.String(databaseSecret), Key: pulumi.String("DATABASE_URL")},
 		}},
@@ -260,8 +312,19 @@ func deploymentSpec(cfg *Config, color string, imageRepo pulumi.StringInput) app
 		}
 	}
 
+	mounts := corev1.VolumeMountArray{
+		corev1.VolumeMountArgs{Name: pulumi.String("tmp"), MountPath: pulumi.String("/tmp")},
+	}
+	volumes := corev1.VolumeArray{
+		corev1.VolumeArgs{Name: pulumi.String("tmp"), EmptyDir: corev1.EmptyDirVolumeSourceArgs{SizeLimit: pulumi.String("64Mi")}},
+	}
+	if withCA {
+		mounts = append(mounts, corev1.VolumeMountArgs{Name: pulumi.String("database-ca"), MountPath: pulumi.String(databaseCADir), ReadOnly: pulumi.Bool(true)})
+		volumes = append(volumes, corev1.VolumeArgs{Name: pulumi.String("database-ca"), ConfigMap: corev1.ConfigMapVolumeSourceArgs{Name: pulumi.String(databaseCAConfig)}})
+	}
+
 	return appsv1.DeploymentSpecArgs{
-		Replicas:             pulumi.Int(cfg.HpaMinReplicas),
+		Replicas:             pulumi.Int(cfg.MinReplicas[color]),
 		RevisionHistoryLimit: pulumi.Int(5),
 		Selector:             metav1.LabelSelectorArgs{MatchLabels: labels},
 		Strategy: appsv1.DeploymentStrategyArgs{
@@ -326,14 +389,10 @@ func deploymentSpec(cfg *Config, color string, imageRepo pulumi.StringInput) app
 							Capabilities:             corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
 							SeccompProfile:           corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
 						},
-						VolumeMounts: corev1.VolumeMountArray{
-							corev1.VolumeMountArgs{Name: pulumi.String("tmp"), MountPath: pulumi.String("/tmp")},
-						},
+						VolumeMounts: mounts,
 					},
 				},
-				Volumes: corev1.VolumeArray{
-					corev1.VolumeArgs{Name: pulumi.String("tmp"), EmptyDir: corev1.EmptyDirVolumeSourceArgs{SizeLimit: pulumi.String("64Mi")}},
-				},
+				Volumes: volumes,
 			},
 		},
 	}

@@ -104,6 +104,11 @@ var (
 	nodeExporterRequests     = Workload{Name: "node-exporter", CPUMilli: 50, MemoryMi: 32} // DaemonSet
 	lbControllerRequests     = Workload{Name: "aws-load-balancer-controller", Replicas: 2, CPUMilli: 100, MemoryMi: 128}
 	metricsServerRequests    = Workload{Name: "metrics-server", Replicas: 1, CPUMilli: 100, MemoryMi: 200}
+	autoscalerRequests       = Workload{Name: "cluster-autoscaler", Replicas: 1, CPUMilli: 100, MemoryMi: 300}
+	// The EBS CSI driver's EKS add-on defaults, summed over its containers
+	// (an estimate: the add-on sets them, not this program).
+	ebsCSIControllerRequests = Workload{Name: "ebs-csi-controller", Replicas: 2, CPUMilli: 60, MemoryMi: 240}
+	ebsCSINodeRequests       = Workload{Name: "ebs-csi-node", CPUMilli: 30, MemoryMi: 120} // DaemonSet
 	// EKS defaults that also land on the nodes.
 	coreDNSRequests   = Workload{Name: "coredns", Replicas: 2, CPUMilli: 100, MemoryMi: 70}
 	awsNodeRequests   = Workload{Name: "aws-node", CPUMilli: 25, MemoryMi: 0}    // DaemonSet
@@ -112,17 +117,18 @@ var (
 
 // daemonSets run one pod on every node.
 func daemonSets() []Workload {
-	return []Workload{awsNodeRequests, kubeProxyRequests, nodeExporterRequests}
+	return []Workload{awsNodeRequests, kubeProxyRequests, nodeExporterRequests, ebsCSINodeRequests}
 }
 
 // PlatformWorkloads are the cluster-wide pods besides the app: monitoring stack,
-// load balancer controller, metrics-server and CoreDNS.
+// load balancer controller, metrics-server, cluster autoscaler, the EBS CSI
+// controller and CoreDNS.
 func PlatformWorkloads() []Workload {
 	grafana := grafanaRequests
 	grafana.CPUMilli += 2 * grafanaSidecarRequests.CPUMilli
 	grafana.MemoryMi += 2 * grafanaSidecarRequests.MemoryMi
 	return []Workload{prometheusRequests, alertmanagerRequests, grafana, operatorRequests,
-		kubeStateMetricsRequests, lbControllerRequests, metricsServerRequests, coreDNSRequests}
+		kubeStateMetricsRequests, lbControllerRequests, metricsServerRequests, autoscalerRequests, ebsCSIControllerRequests, coreDNSRequests}
 }
 
 // CapacityReport is the result of packing pods onto nodes.
@@ -275,3 +281,83 @@ func ParseMemoryMi(q string) (int64, error) {
 // GoMemLimit is the Go runtime's soft memory limit for the service
 // container: 90% of its memory limit.
 func (c Config) GoMemLimit() string { return fmt.Sprintf("%dMiB", c.MemoryLimitMi*9/10) }
+
+// RDS sets max_connections to LEAST(DBInstanceClassMemory/9531392, 5000);
+// DBInstanceClassMemory is the class's memory less what RDS keeps for the
+// operating system, about a tenth.
+const (
+	rdsBytesPerConnection   = 9531392
+	rdsUsableMemoryFraction = 0.9
+	rdsMaxConnectionsCap    = 5000
+	// defaultMaxConnections is PostgreSQL's own default (your own database).
+	defaultMaxConnections = 100
+	// maxPoolPerPod is the service's default pool (FLASHSCALE_DB_MAX_CONNS):
+	// more per pod does not help a checkout that admission bounds anyway.
+	maxPoolPerPod = 20
+	minPoolPerPod = 2
+)
+
+// DBInstanceMemoryGiB is the nominal memory of an RDS instance class, for
+// the t, m and r families.
+func DBInstanceMemoryGiB(class string) (float64, bool) {
+	parts := strings.Split(class, ".")
+	if len(parts) != 3 || parts[0] != "db" || parts[1] == "" {
+		return 0, false
+	}
+	family, size := parts[1], parts[2]
+	if family[0] == 't' {
+		mem, ok := map[string]float64{"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}[size]
+		return mem, ok
+	}
+	base := map[byte]float64{'m': 8, 'r': 16}[family[0]]
+	steps := map[string]float64{"large": 1, "xlarge": 2, "2xlarge": 4, "4xlarge": 8, "8xlarge": 16, "12xlarge": 24, "16xlarge": 32, "24xlarge": 48}
+	if mult, ok := steps[size]; ok && base > 0 {
+		return base * mult, true
+	}
+	return 0, false
+}
+
+// RDSMaxConnections estimates an instance class's max_connections.
+func RDSMaxConnections(class string) (int, bool) {
+	mem, ok := DBInstanceMemoryGiB(class)
+	if !ok {
+		return 0, false
+	}
+	return min(int(mem*rdsUsableMemoryFraction*(1<<30)/rdsBytesPerConnection), rdsMaxConnectionsCap), true
+}
+
+// DatabaseReserve is what stays free for superusers (RDS keeps 3 + 2),
+// migrations and operators: a tenth, at least 10.
+func DatabaseReserve(maxConnections int) int { return max(10, maxConnections/10) }
+
+// MaxAppPods is the most service pods that can hold connections at once:
+// both colours at HPA max, plus the surge of one colour rolling out
+// (maxSurge 25%).
+func (c *Config) MaxAppPods() int { return 2*c.HpaMaxReplicas + (c.HpaMaxReplicas+3)/4 }
+
+// sizeDatabasePools sets each pod's pool so MaxAppPods pools plus the
+// reserve fit the database's max_connections.
+func (c *Config) sizeDatabasePools(r *configReader) error {
+	c.DbMaxConnections = defaultMaxConnections
+	if !c.BYOC {
+		n, ok := RDSMaxConnections(c.DbInstanceClass)
+		if _, set := r.ctx.GetConfig(fullKey("dbMaxConnections")); !ok && !set {
+			return fmt.Errorf("invalid config %s: %q is not a class whose memory the program knows (t, m or r families); set %s to its max_connections",
+				fullKey("dbInstanceClass"), c.DbInstanceClass, fullKey("dbMaxConnections"))
+		}
+		c.DbMaxConnections = n
+	}
+	if _, set := r.ctx.GetConfig(fullKey("dbMaxConnections")); set {
+		c.DbMaxConnections = r.integer("dbMaxConnections", 10, 100000)
+		if len(r.errs) > 0 {
+			return r.errs[len(r.errs)-1]
+		}
+	}
+	usable := c.DbMaxConnections - DatabaseReserve(c.DbMaxConnections)
+	c.DbPoolPerPod = min(maxPoolPerPod, usable/c.MaxAppPods())
+	if c.DbPoolPerPod < minPoolPerPod {
+		return fmt.Errorf("invalid config %s/%s: %d pods (both colours at hpaMaxReplicas=%d plus a rollout's surge) would get %d database connections each from max_connections %d (%s); allowed: at least %d each: pick a larger dbInstanceClass, lower hpaMaxReplicas, or put RDS Proxy in front and set %s",
+			fullKey("dbInstanceClass"), fullKey("hpaMaxReplicas"), c.MaxAppPods(), c.HpaMaxReplicas, c.DbPoolPerPod, c.DbMaxConnections, c.DbInstanceClass, minPoolPerPod, fullKey("dbMaxConnections"))
+	}
+	return nil
+}

@@ -22,6 +22,12 @@ const (
 	MetricsServerChartVersion = "3.13.0"
 	MetricsServerChartRepo    = "https://kubernetes-sigs.github.io/metrics-server/"
 
+	// AutoscalerChart is kubernetes/autoscaler's cluster-autoscaler; its
+	// image tag is set per Kubernetes minor (eksaddons.go).
+	AutoscalerChart        = "cluster-autoscaler"
+	AutoscalerChartVersion = "9.55.1"
+	AutoscalerChartRepo    = "https://kubernetes.github.io/autoscaler"
+
 	// MonitoringChart is prometheus-community/kube-prometheus-stack.
 	MonitoringChart        = "kube-prometheus-stack"
 	MonitoringChartVersion = "82.8.0"

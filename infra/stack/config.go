@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -55,7 +56,7 @@ var ConfigKeys = []ConfigKey{
 	{Name: "vpcCidr", Type: "string", Default: "10.0.0.0/16", Declared: true, Description: "IPv4 CIDR of the VPC; must be a /16."},
 	{Name: "azCount", Type: "integer", Default: "2", Declared: true, Description: "Number of availability zones (2 or 3) for subnets and nodes."},
 	{Name: "natGateways", Type: "string", Default: "perAz", Declared: true, Description: "NAT gateway layout: perAz (one per AZ, highly available) or single (one shared, cheap)."},
-	{Name: "kubernetesVersion", Type: "string", Default: "1.35", Declared: true, Description: "EKS Kubernetes version (1.30 or newer: the preStop hook uses the native sleep action)."},
+	{Name: "kubernetesVersion", Type: "string", Default: "1.35", Declared: true, Description: "EKS Kubernetes version, one with pinned EKS add-on versions (1.33, 1.34 or 1.35)."},
 	{Name: "nodeInstanceType", Type: "string", Default: "m6i.large", Declared: true, Description: "EC2 instance type of the managed node group (x86_64, Amazon Linux 2023); one of the types in the capacity table."},
 	{Name: "nodeMinSize", Type: "integer", Default: "2", Declared: true, Description: "Minimum node count of the managed node group."},
 	{Name: "nodeDesiredSize", Type: "integer", Default: "3", Declared: true, Description: "Desired node count of the managed node group."},
@@ -76,10 +77,20 @@ var ConfigKeys = []ConfigKey{
 	{Name: "dbDeletionProtection", Type: "boolean", Default: "true", Declared: true, Description: "Enable RDS deletion protection (and take a final snapshot on delete)."},
 	{Name: "dbBackupRetentionDays", Type: "integer", Default: "7", Declared: true, Description: "Automated backup retention in days (1 to 35; backups are always on)."},
 	{Name: "dashboardsDir", Type: "string", Default: "dashboards", Declared: true, Description: "Directory of Grafana dashboard JSON files and alerts/flashscale-rules.yaml, relative to the project root (the folder of Pulumi.yaml)."},
-	{Name: "certificateArn", Type: "string", Description: "Optional ACM certificate ARN; when set the ALB also listens on HTTPS 443 and redirects HTTP to HTTPS (not declared in Pulumi.yaml: optional without a default)."},
-	{Name: "dbPassword", Type: "string", Required: true, Secret: true, Declared: true, Description: "Master password of the database (secret, 8 to 128 printable ASCII characters, none of / @ \" or space)."},
-	{Name: "grafanaAdminPassword", Type: "string", Required: true, Secret: true, Declared: true, Description: "Grafana admin password (secret, at least 8 characters)."},
-	{Name: "adminToken", Type: "string", Secret: true, Description: "Optional admin API token passed to the service as FLASHSCALE_ADMIN_TOKEN (secret; not declared in Pulumi.yaml so it can stay unset)."},
+	{Name: "certificateArn", Type: "string", Description: "ACM certificate ARN; the ALB listens on HTTPS 443 and redirects HTTP to HTTPS. Required outside the dev stack (no plain-HTTP checkout); not declared in Pulumi.yaml."},
+	{Name: "previewCidrs", Type: "array", Description: "Source CIDRs (1 to 3, IPv4 or IPv6) allowed on the preview route (the idle colour, against the same database): Jenkins' egress address. Required outside the dev stack, where the preview route is otherwise open."},
+	{Name: "clusterPublicAccessCidrs", Type: "array", Description: "CIDRs (1 to 40) allowed to reach the EKS API endpoint from the internet: Jenkins' and the operators' addresses. Required outside the dev stack (dev defaults to 0.0.0.0/0)."},
+	{Name: "clusterAdmins", Type: "array", Description: "IAM role or user ARNs that get an EKS access entry with AmazonEKSClusterAdminPolicy (besides the cluster's creator)."},
+	{Name: "blueMinReplicas", Type: "integer", Description: "Temporary HPA floor of the blue colour (1 to hpaMaxReplicas; the HPA minimum is the larger of it and hpaMinReplicas). Set and removed by flashscale-release around a flip."},
+	{Name: "greenMinReplicas", Type: "integer", Description: "Temporary HPA floor of the green colour, as blueMinReplicas."},
+	{Name: "dbMaxConnections", Type: "integer", Description: "The database's max_connections, to size each pod's pool (FLASHSCALE_DB_MAX_CONNS). Default: estimated from dbInstanceClass on AWS, 100 (PostgreSQL's default) on your own cluster."},
+	{Name: "dbPassword", Type: "string", Secret: true, Description: "Master password of the RDS database (secret, 8 to 128 printable ASCII characters, none of / @ \" or space). Required unless kubeconfig is set (bring-your-own-cluster has no RDS)."},
+	{Name: "grafanaAdminPassword", Type: "string", Secret: true, Description: "Grafana admin password (secret, at least 8 characters). Required whenever the program installs kube-prometheus-stack (always on AWS; with installAddons on your own cluster)."},
+	{Name: "adminToken", Type: "string", Secret: true, Description: "Optional admin API token passed to the service as FLASHSCALE_ADMIN_TOKEN (secret, at least 16 characters; not declared in Pulumi.yaml so it can stay unset)."},
+	{Name: "kubeconfig", Type: "string", Secret: true, Description: "Bring-your-own-cluster: a kubeconfig (its contents, or a path to it). When set, the program creates no VPC, EKS, ECR or RDS and no AWS resource at all, and deploys FlashScale onto that cluster."},
+	{Name: "databaseUrl", Type: "string", Secret: true, Description: "Bring-your-own-cluster: the service's PostgreSQL DATABASE_URL (secret). Required with kubeconfig."},
+	{Name: "imageRepository", Type: "string", Description: "Bring-your-own-cluster: image repository (no tag) the colours pull <imageRepository>:<version> from. Required with kubeconfig."},
+	{Name: "installAddons", Type: "boolean", Default: "true", Declared: true, Description: "Bring-your-own-cluster: also install metrics-server and kube-prometheus-stack (false: the cluster already runs a metrics API and the Prometheus operator CRDs). Always on for the AWS environment."},
 }
 
 // Dashboard is one Grafana dashboard file found in the dashboards directory.
@@ -133,6 +144,26 @@ type Config struct {
 	DbBackupRetentionDays int
 
 	CertificateArn string
+
+	PreviewCidrs             []string
+	ClusterPublicAccessCidrs []string
+	ClusterAdmins            []string
+	// MinReplicas is each colour's HPA minimum: hpaMinReplicas, or the
+	// release's raised floor.
+	MinReplicas map[string]int
+	// DbMaxConnections is the server's max_connections; DbPoolPerPod what
+	// each pod may open so both colours at HPA max (plus a rollout's surge)
+	// stay below it.
+	DbMaxConnections int
+	DbPoolPerPod     int
+
+	// BYOC is bring-your-own-cluster: kubeconfig is set and the program
+	// creates nothing in AWS.
+	BYOC            bool
+	Kubeconfig      pulumi.StringOutput // secret; contents
+	DatabaseURL     pulumi.StringOutput // secret; BYOC only
+	ImageRepository string              // BYOC only
+	InstallAddons   bool
 
 	DbPassword           pulumi.StringOutput
 	GrafanaAdminPassword pulumi.StringOutput
@@ -237,12 +268,13 @@ func (r *configReader) boolean(name string) bool {
 }
 
 // secret reads a secret key: it must be set with `pulumi config set --secret`.
-func (r *configReader) secret(name string) (pulumi.StringOutput, string, bool) {
+// required says whether this stack needs it.
+func (r *configReader) secret(name string, required bool) (pulumi.StringOutput, string, bool) {
 	spec := specFor(name)
 	key := fullKey(name)
 	v, ok := r.ctx.GetConfig(key)
 	if !ok || v == "" {
-		if spec.Required {
+		if required {
 			r.fail("missing required secret config %s: set it with `pulumi config set --secret %s <value>` (%s)", key, name, spec.Description)
 		}
 		return pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput), "", false
@@ -259,10 +291,21 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	r := &configReader{ctx: ctx}
 	c := &Config{Project: ctx.Project(), Stack: ctx.Stack(), Versions: map[string]string{}}
 
-	if region, ok := ctx.GetConfig("aws:region"); ok && region != "" {
-		c.Region = region
+	if kc, ok := ctx.GetConfig(fullKey("kubeconfig")); ok && strings.TrimSpace(kc) != "" {
+		c.BYOC = true
+	}
+	c.InstallAddons = r.boolean("installAddons")
+	if c.BYOC {
+		r.loadBYOC(c)
 	} else {
-		r.fail("missing required config aws:region: set it with `pulumi config set aws:region <region>`")
+		if region, ok := ctx.GetConfig("aws:region"); ok && region != "" {
+			c.Region = region
+		} else {
+			r.fail("missing required config aws:region: set it with `pulumi config set aws:region <region>`")
+		}
+		if !c.InstallAddons {
+			r.fail("invalid config %s: false (allowed only with %s: the AWS environment always installs its add-ons)", fullKey("installAddons"), fullKey("kubeconfig"))
+		}
 	}
 
 	c.ActiveColor = r.oneOf("activeColor", ColorBlue, ColorGreen)
@@ -295,6 +338,8 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		r.fail("invalid config %s: %q (allowed: 1.%d or newer, written as major.minor)", fullKey("kubernetesVersion"), c.KubernetesVersion, minKubernetesMinor)
 	} else if minor, _ := strconv.Atoi(m[1]); minor < minKubernetesMinor {
 		r.fail("invalid config %s: %q (allowed: 1.%d or newer; the preStop hook uses the native sleep lifecycle action)", fullKey("kubernetesVersion"), c.KubernetesVersion, minKubernetesMinor)
+	} else if _, pinned := addonVersions[c.KubernetesVersion]; !pinned && !c.BYOC {
+		r.fail("invalid config %s: %q (allowed: %s, the versions whose EKS add-ons and cluster autoscaler are pinned in infra/stack/eksaddons.go)", fullKey("kubernetesVersion"), c.KubernetesVersion, supportedKubernetesVersionsText())
 	}
 	c.NodeInstanceType = r.oneOf("nodeInstanceType", InstanceTypeNames()...)
 	c.NodeMinSize = r.integer("nodeMinSize", 1, 100)
@@ -311,6 +356,15 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		r.fail("invalid config %s: %d (allowed: at least %s = %d)", fullKey("hpaMaxReplicas"), c.HpaMaxReplicas, fullKey("hpaMinReplicas"), c.HpaMinReplicas)
 	}
 	c.HpaCpuTarget = r.integer("hpaCpuTarget", 1, 100)
+	c.MinReplicas = map[string]int{}
+	for _, color := range Colors {
+		c.MinReplicas[color] = c.HpaMinReplicas
+		if _, set := r.ctx.GetConfig(fullKey(FloorKey(color))); set {
+			if floor := r.integer(FloorKey(color), 1, c.HpaMaxReplicas); floor > c.HpaMinReplicas {
+				c.MinReplicas[color] = floor
+			}
+		}
+	}
 
 	c.CPURequest, c.CPULimit = r.str("cpuRequest"), r.str("cpuLimit")
 	c.MemoryRequest, c.MemoryLimit = r.str("memoryRequest"), r.str("memoryLimit")
@@ -333,6 +387,7 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 
 	c.DrainTimeoutSeconds = r.integer("drainTimeoutSeconds", 1, 300)
 	c.PreStopSleepSeconds = r.integer("preStopSleepSeconds", 1, 120)
+	isDev := c.Stack == DevStack
 
 	c.DbInstanceClass = r.str("dbInstanceClass")
 	if !dbClassRe.MatchString(c.DbInstanceClass) {
@@ -348,22 +403,45 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	c.DbBackupRetentionDays = r.integer("dbBackupRetentionDays", 1, 35)
 
 	c.CertificateArn = r.str("certificateArn")
-	if c.CertificateArn != "" && !acmArnRe.MatchString(c.CertificateArn) {
-		r.fail("invalid config %s: %q (allowed: empty, or an ACM certificate ARN)", fullKey("certificateArn"), c.CertificateArn)
+	switch {
+	case c.CertificateArn != "" && !acmArnRe.MatchString(c.CertificateArn):
+		r.fail("invalid config %s: %q (allowed: an ACM certificate ARN)", fullKey("certificateArn"), c.CertificateArn)
+	case c.CertificateArn == "" && !isDev:
+		r.fail("missing required config %s: outside the dev stack checkout is served over HTTPS only; set it with `pulumi config set certificateArn arn:aws:acm:<region>:<account>:certificate/<id>`", fullKey("certificateArn"))
+	}
+
+	c.PreviewCidrs = r.cidrs("previewCidrs", 3, !isDev, "pulumi config set --path 'previewCidrs[0]' <Jenkins egress IP>/32")
+	if !c.BYOC {
+		c.ClusterPublicAccessCidrs = r.cidrs("clusterPublicAccessCidrs", 40, !isDev, "pulumi config set --path 'clusterPublicAccessCidrs[0]' <your egress IP>/32")
+		if len(c.ClusterPublicAccessCidrs) == 0 {
+			c.ClusterPublicAccessCidrs = []string{"0.0.0.0/0"}
+		}
+		for _, arn := range r.list("clusterAdmins") {
+			if !iamPrincipalRe.MatchString(arn) {
+				r.fail("invalid config %s: %q (allowed: IAM role or user ARNs such as arn:aws:iam::123456789012:role/ops)", fullKey("clusterAdmins"), arn)
+			}
+			c.ClusterAdmins = append(c.ClusterAdmins, arn)
+		}
 	}
 
 	var dbPassword, grafanaPassword string
-	c.DbPassword, dbPassword, _ = r.secret("dbPassword")
+	c.DbPassword, dbPassword, _ = r.secret("dbPassword", !c.BYOC)
 	if dbPassword != "" {
 		if len(dbPassword) < 8 || len(dbPassword) > 128 || strings.ContainsAny(dbPassword, "/@\" ") || !isPrintableASCII(dbPassword) {
 			r.fail("invalid config %s: (allowed: 8 to 128 printable ASCII characters, none of / @ \" or space)", fullKey("dbPassword"))
 		}
 	}
-	c.GrafanaAdminPassword, grafanaPassword, _ = r.secret("grafanaAdminPassword")
+	c.GrafanaAdminPassword, grafanaPassword, _ = r.secret("grafanaAdminPassword", c.InstallAddons)
 	if grafanaPassword != "" && len(grafanaPassword) < 8 {
 		r.fail("invalid config %s: (allowed: at least 8 characters)", fullKey("grafanaAdminPassword"))
 	}
-	c.AdminToken, _, c.HasAdminToken = r.secret("adminToken")
+	var adminToken string
+	c.AdminToken, adminToken, c.HasAdminToken = r.secret("adminToken", false)
+	// The service refuses a shorter token at start-up: pods would crash-loop
+	// and the rollout would time out long after this could have said so.
+	if c.HasAdminToken && len(adminToken) < minAdminTokenLen {
+		r.fail("invalid config %s: %d characters (allowed: at least %d, the service's own minimum for FLASHSCALE_ADMIN_TOKEN)", fullKey("adminToken"), len(adminToken), minAdminTokenLen)
+	}
 
 	c.ProjectRoot = projectRoot(ctx)
 	dir := r.str("dashboardsDir")
@@ -375,8 +453,13 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		r.fail("invalid config %s: %v", fullKey("dashboardsDir"), err)
 	}
 
-	if len(r.errs) == 0 {
+	if len(r.errs) == 0 && !c.BYOC {
 		if err := CheckCapacity(c); err != nil {
+			r.errs = append(r.errs, err)
+		}
+	}
+	if len(r.errs) == 0 {
+		if err := c.sizeDatabasePools(r); err != nil {
 			r.errs = append(r.errs, err)
 		}
 	}
@@ -384,6 +467,125 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		return nil, fmt.Errorf("invalid configuration for stack %q:\n%w", ctx.Stack(), errors.Join(r.errs...))
 	}
 	return c, nil
+}
+
+// DevStack is the stack that may run without TLS, with an open preview
+// route and an open EKS endpoint: it holds no real data.
+const DevStack = "dev"
+
+// FloorKey is the config key of a colour's temporary HPA floor (set by
+// flashscale-release, service/release.FloorKey).
+func FloorKey(color string) string { return color + "MinReplicas" }
+
+var iamPrincipalRe = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$`)
+
+// list reads an array key: JSON (`pulumi config set --path 'key[0]' v`
+// stores it so) or comma-separated.
+func (r *configReader) list(name string) []string {
+	v := r.str(name)
+	if v == "" {
+		return nil
+	}
+	var out []string
+	if strings.HasPrefix(v, "[") {
+		if err := json.Unmarshal([]byte(v), &out); err != nil {
+			r.fail("invalid config %s: %q is not a list of strings", fullKey(name), v)
+			return nil
+		}
+	} else {
+		out = strings.Split(v, ",")
+	}
+	var clean []string
+	for _, s := range out {
+		if s = strings.TrimSpace(s); s != "" {
+			clean = append(clean, s)
+		}
+	}
+	return clean
+}
+
+// cidrs reads a list of CIDR blocks (IPv4 or IPv6, host bits zero).
+func (r *configReader) cidrs(name string, max int, required bool, hint string) []string {
+	vs := r.list(name)
+	if len(vs) == 0 {
+		if required {
+			r.fail("missing required config %s: outside the dev stack it must be set: %s", fullKey(name), hint)
+		}
+		return nil
+	}
+	if len(vs) > max {
+		r.fail("invalid config %s: %d CIDRs (allowed: 1 to %d)", fullKey(name), len(vs), max)
+	}
+	for _, v := range vs {
+		if p, err := netip.ParsePrefix(v); err != nil || p.Masked() != p {
+			r.fail("invalid config %s: %q is not a CIDR block such as 203.0.113.0/24", fullKey(name), v)
+		}
+	}
+	return vs
+}
+
+// minAdminTokenLen is the service's minimum FLASHSCALE_ADMIN_TOKEN length
+// (service/config).
+const minAdminTokenLen = 16
+
+var imageRepoRe = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+$`)
+
+// loadBYOC reads the bring-your-own-cluster keys: the cluster's kubeconfig,
+// the database URL and the image repository.
+func (r *configReader) loadBYOC(c *Config) {
+	kc, _, _ := r.secret("kubeconfig", true)
+	raw, _ := r.ctx.GetConfig(fullKey("kubeconfig"))
+	raw = strings.TrimSpace(raw)
+	if !looksLikeKubeconfig(raw) {
+		// A path: read it here, so the provider and the `kubeconfig` output
+		// (which flashscale-release uses) carry the same contents.
+		path := raw
+		if strings.HasPrefix(path, "~/") {
+			if home, err := os.UserHomeDir(); err == nil {
+				path = filepath.Join(home, path[2:])
+			}
+		}
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(projectRoot(r.ctx), path)
+		}
+		data, err := os.ReadFile(path)
+		switch {
+		case err != nil:
+			r.fail("invalid config %s: it is neither kubeconfig contents nor a readable file (%v)", fullKey("kubeconfig"), err)
+		case !looksLikeKubeconfig(string(data)):
+			r.fail("invalid config %s: %s is not a kubeconfig (no clusters:)", fullKey("kubeconfig"), path)
+		default:
+			kc = pulumi.ToSecret(pulumi.String(string(data))).(pulumi.StringOutput)
+		}
+	}
+	c.Kubeconfig = kc
+
+	var dbURL string
+	c.DatabaseURL, dbURL, _ = r.secret("databaseUrl", true)
+	if dbURL != "" {
+		if u, err := url.Parse(dbURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			r.fail("invalid config %s: (allowed: a PostgreSQL URL such as postgres://user:password@host:5432/flashscale?sslmode=verify-full)", fullKey("databaseUrl"))
+		}
+	}
+	c.ImageRepository = r.str("imageRepository")
+	switch {
+	case c.ImageRepository == "":
+		r.fail("missing required config %s: set it with `pulumi config set imageRepository <registry>/<repository>` (required with kubeconfig)", fullKey("imageRepository"))
+	case !imageRepoRe.MatchString(c.ImageRepository):
+		r.fail("invalid config %s: %q (allowed: <registry>/<repository> without tag, such as ghcr.io/acme/flashscale)", fullKey("imageRepository"), c.ImageRepository)
+	}
+}
+
+// looksLikeKubeconfig tells kubeconfig contents (YAML or JSON with
+// clusters) from a path.
+func looksLikeKubeconfig(s string) bool {
+	var doc struct {
+		Clusters []any `yaml:"clusters"`
+	}
+	if !strings.Contains(s, "clusters") || yaml.Unmarshal([]byte(s), &doc) != nil {
+		return false
+	}
+	return len(doc.Clusters) > 0
 }
 
 func otherColor(color string) string {

@@ -40,13 +40,13 @@ func TestFlipChangesOnlyIngress(t *testing.T) {
 			changed[name] = true
 		}
 	}
-	if !reflect.DeepEqual(changed, map[string]bool{"traffic-ingress": true}) {
-		t.Fatalf("flip changed %v, want only traffic-ingress", changed)
+	if !reflect.DeepEqual(changed, map[string]bool{"flashscale-traffic-ingress": true}) {
+		t.Fatalf("flip changed %v, want only flashscale-traffic-ingress", changed)
 	}
 
 	// Inside the Ingress only the live weights and the preview target change.
-	bAnn := blue.mocks.get(t, "traffic-ingress").get("metadata", "annotations").(map[string]any)
-	gAnn := green.mocks.get(t, "traffic-ingress").get("metadata", "annotations").(map[string]any)
+	bAnn := blue.mocks.get(t, "flashscale-traffic-ingress").get("metadata", "annotations").(map[string]any)
+	gAnn := green.mocks.get(t, "flashscale-traffic-ingress").get("metadata", "annotations").(map[string]any)
 	var diff []string
 	for k := range bAnn {
 		if bAnn[k] != gAnn[k] {
@@ -57,7 +57,7 @@ func TestFlipChangesOnlyIngress(t *testing.T) {
 	if want := []string{"alb.ingress.kubernetes.io/actions.live", "alb.ingress.kubernetes.io/actions.preview"}; !reflect.DeepEqual(diff, want) {
 		t.Errorf("changed annotations %v, want %v", diff, want)
 	}
-	if !reflect.DeepEqual(blue.mocks.get(t, "traffic-ingress").get("spec"), green.mocks.get(t, "traffic-ingress").get("spec")) {
+	if !reflect.DeepEqual(blue.mocks.get(t, "flashscale-traffic-ingress").get("spec"), green.mocks.get(t, "flashscale-traffic-ingress").get("spec")) {
 		t.Error("the Ingress spec (rules) must not change on a flip")
 	}
 	if w := decodeAction(t, gAnn["alb.ingress.kubernetes.io/actions.live"]); !reflect.DeepEqual(w, map[string]float64{"flashscale-blue": 0, "flashscale-green": 100}) {

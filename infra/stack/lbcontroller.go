@@ -2,10 +2,8 @@ package stack
 
 import (
 	_ "embed"
-	"encoding/json"
 	"fmt"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -45,28 +43,6 @@ type LoadBalancerController struct {
 	Release *helmv3.Release
 }
 
-// IRSATrustPolicy is a role trust policy for one Kubernetes service account:
-// the cluster's OIDC provider is the federated principal, with `sub` pinned to
-// the service account and `aud` to STS.
-func IRSATrustPolicy(oidcProviderArn, oidcIssuer, namespace, serviceAccount string) (string, error) {
-	policy := map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []any{map[string]any{
-			"Effect":    "Allow",
-			"Principal": map[string]any{"Federated": oidcProviderArn},
-			"Action":    "sts:AssumeRoleWithWebIdentity",
-			"Condition": map[string]any{
-				"StringEquals": map[string]any{
-					oidcIssuer + ":sub": "system:serviceaccount:" + namespace + ":" + serviceAccount,
-					oidcIssuer + ":aud": "sts.amazonaws.com",
-				},
-			},
-		}},
-	}
-	b, err := json.Marshal(policy)
-	return string(b), err
-}
-
 // NewLoadBalancerController creates the IAM policy and role and installs the chart.
 func NewLoadBalancerController(ctx *pulumi.Context, name string, args *LoadBalancerControllerArgs, opts ...pulumi.ResourceOption) (*LoadBalancerController, error) {
 	c := &LoadBalancerController{}
@@ -75,30 +51,7 @@ func NewLoadBalancerController(ctx *pulumi.Context, name string, args *LoadBalan
 	}
 	parent := pulumi.Parent(c)
 
-	policy, err := iam.NewPolicy(ctx, name+"-policy", &iam.PolicyArgs{
-		Description: pulumi.String("AWS Load Balancer Controller (" + LBControllerChartVersion + ")"),
-		Policy:      pulumi.String(lbControllerIAMPolicy),
-		Tags:        args.Tags,
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-
-	trust := pulumi.All(args.Cluster.OidcProviderArn, args.Cluster.OidcIssuer).ApplyT(func(v []any) (string, error) {
-		return IRSATrustPolicy(v[0].(string), v[1].(string), LBControllerNamespace, LBControllerServiceAccount)
-	}).(pulumi.StringOutput)
-	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
-		AssumeRolePolicy: trust,
-		Description:      pulumi.String("IRSA role of " + LBControllerNamespace + "/" + LBControllerServiceAccount),
-		Tags:             args.Tags,
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	attachment, err := iam.NewRolePolicyAttachment(ctx, name+"-policy-attachment", &iam.RolePolicyAttachmentArgs{
-		Role:      role.Name,
-		PolicyArn: policy.Arn,
-	}, parent)
+	role, attachment, err := irsaWithPolicy(ctx, name, args.Cluster, LBControllerNamespace, LBControllerServiceAccount, pulumi.String("AWS Load Balancer Controller ("+LBControllerChartVersion+")"), pulumi.String(lbControllerIAMPolicy), args.Tags, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -131,9 +84,16 @@ func NewLoadBalancerController(ctx *pulumi.Context, name string, args *LoadBalan
 			// Pods are only marked ready once registered healthy in the ALB.
 			"enablePodReadinessGateInject": pulumi.Bool(true),
 			"podDisruptionBudget":          pulumi.Map{"minAvailable": pulumi.Int(1)},
+			// The Service mutator webhook (failurePolicy Fail, on every
+			// Service CREATE) only makes the controller the default for
+			// `type: LoadBalancer` Services, which nothing here uses; while
+			// the controller starts it would fail other charts' Services
+			// (aws-load-balancer-controller#3170, #4140).
+			"enableServiceMutatorWebhook": pulumi.Bool(false),
 		},
 	}, parent, pulumi.Provider(args.Cluster.Provider),
-		pulumi.DependsOn([]pulumi.Resource{attachment, args.Cluster.NodeGroup}))
+		// Its pods resolve AWS endpoints through cluster DNS.
+		pulumi.DependsOn([]pulumi.Resource{attachment, args.Cluster.NodeGroup, args.Cluster.CoreDNS}))
 	if err != nil {
 		return nil, err
 	}

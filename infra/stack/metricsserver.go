@@ -1,13 +1,17 @@
 package stack
 
 import (
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // MetricsServerArgs configures metrics-server.
 type MetricsServerArgs struct {
-	Cluster *Cluster
+	Provider *kubernetes.Provider
+	// DependsOn are what the release waits for (nodes, the load balancer
+	// controller whose webhooks the chart's Service and pods pass).
+	DependsOn []pulumi.Resource
 }
 
 // MetricsServer serves the resource metrics API the HPAs read CPU usage from.
@@ -36,8 +40,7 @@ func NewMetricsServer(ctx *pulumi.Context, name string, args *MetricsServerArgs,
 			"replicas":  pulumi.Int(metricsServerRequests.Replicas),
 			"resources": requestsValues(metricsServerRequests),
 		},
-	}, pulumi.Parent(c), pulumi.Provider(args.Cluster.Provider),
-		pulumi.DependsOn([]pulumi.Resource{args.Cluster.NodeGroup}))
+	}, pulumi.Parent(c), pulumi.Provider(args.Provider), pulumi.DependsOn(args.DependsOn))
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -120,6 +121,10 @@ func plain(v resource.PropertyValue) any {
 
 // mocks records every resource and answers the few invokes the program makes.
 type mocks struct {
+	// dbVersion is the engine version of an RDS instance that already runs
+	// (empty: none yet).
+	dbVersion string
+
 	mu        sync.Mutex
 	resources map[string]*record // by logical name
 	order     []string
@@ -175,8 +180,8 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		id = ""
 		set("kubeconfigJson", `{"apiVersion":"v1","kind":"Config","clusters":[{"name":"flashscale-dev"}]}`)
 		set("kubeconfig", map[string]any{"apiVersion": "v1", "kind": "Config"})
-	case "eks:index:ManagedNodeGroup":
-		id = ""
+	case "aws:ec2/launchTemplate:LaunchTemplate":
+		set("latestVersion", 1)
 	case "kubernetes:networking.k8s.io/v1:Ingress":
 		set("status", map[string]any{"loadBalancer": map[string]any{"ingress": []any{map[string]any{"hostname": testALBHostname}}}})
 	}
@@ -200,12 +205,25 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	case "aws:eks/getCluster:getCluster":
 		name := args.Args["name"].StringValue()
 		return resource.NewPropertyMapFromMap(map[string]any{
-			"id":         name,
-			"name":       name,
-			"arn":        "arn:aws:eks:us-east-1:" + testAccount + ":cluster/" + name,
-			"identities": []any{map[string]any{"oidcs": []any{map[string]any{"issuer": testIssuer}}}},
-			"vpcConfig":  map[string]any{"clusterSecurityGroupId": testClusterSG, "vpcId": "network-vpc-id"},
+			"id":                     name,
+			"name":                   name,
+			"arn":                    "arn:aws:eks:us-east-1:" + testAccount + ":cluster/" + name,
+			"identities":             []any{map[string]any{"oidcs": []any{map[string]any{"issuer": testIssuer}}}},
+			"vpcConfig":              map[string]any{"clusterSecurityGroupId": testClusterSG, "vpcId": "network-vpc-id"},
+			"endpoint":               "https://EXAMPLE0123456789.gr7.us-east-1.eks.amazonaws.com",
+			"certificateAuthorities": []any{map[string]any{"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="}},
 		}), nil
+	case "aws:rds/getInstances:getInstances":
+		ids := []any{}
+		if m.dbVersion != "" {
+			ids = append(ids, "flashscale-dev")
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"id": testRegion, "instanceIdentifiers": ids, "instanceArns": []any{}}), nil
+	case "aws:rds/getInstance:getInstance":
+		if m.dbVersion == "" {
+			return nil, fmt.Errorf("DB instance not found")
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"id": "flashscale-dev", "dbInstanceIdentifier": "flashscale-dev", "engineVersion": m.dbVersion}), nil
 	}
 	return args.Args, nil
 }
@@ -303,14 +321,42 @@ type runResult struct {
 	err     error
 }
 
+// testRDSBundle stands in for AWS's RDS CA bundle: the mocks reach no network.
+var testRDSBundle string
+
+func TestMain(m *testing.M) {
+	b, err := makeCABundle("Amazon RDS us-east-1 Root CA RSA2048 G1 (test)")
+	if err != nil {
+		panic(err)
+	}
+	testRDSBundle = b
+	fetchRDSCABundle = func(context.Context, string) (string, error) { return testRDSBundle, nil }
+	os.Exit(m.Run())
+}
+
 // run executes the program under mocks with the given config; secretKeys are
 // the config keys marked secret (nil means testSecretKeys).
 func run(t *testing.T, cfg map[string]string, secretKeys []string, root string) runResult {
 	t.Helper()
+	return runWithMocks(t, newMocks(), cfg, secretKeys, root)
+}
+
+// runStack runs the program as stack `stack` with the test dashboards.
+func runStack(t *testing.T, m *mocks, stack string, cfg map[string]string, secretKeys []string) runResult {
+	t.Helper()
+	return runAs(t, m, stack, cfg, secretKeys, writeMonitoringFiles(t))
+}
+
+func runWithMocks(t *testing.T, m *mocks, cfg map[string]string, secretKeys []string, root string) runResult {
+	t.Helper()
+	return runAs(t, m, "dev", cfg, secretKeys, root)
+}
+
+func runAs(t *testing.T, m *mocks, stack string, cfg map[string]string, secretKeys []string, root string) runResult {
+	t.Helper()
 	if secretKeys == nil {
 		secretKeys = testSecretKeys
 	}
-	m := newMocks()
 	res := runResult{mocks: m, outputs: map[string]internals.UnsafeAwaitOutputResult{}}
 	var mu sync.Mutex
 	program := func(ctx *pulumi.Context) error {
@@ -330,7 +376,7 @@ func run(t *testing.T, cfg map[string]string, secretKeys []string, root string) 
 		}
 		return nil
 	}
-	res.err = pulumi.RunErr(program, pulumi.WithMocks("flashscale", "dev", m), func(info *pulumi.RunInfo) {
+	res.err = pulumi.RunErr(program, pulumi.WithMocks("flashscale", stack, m), func(info *pulumi.RunInfo) {
 		info.Config = cfg
 		info.ConfigSecretKeys = secretKeys
 		info.RootDirectory = root
@@ -354,6 +400,20 @@ func mustRun(t *testing.T, cfg map[string]string) runResult {
 // loadConfig runs only LoadConfig under mocks.
 func loadConfig(t *testing.T, cfg map[string]string, root string) (*Config, error) {
 	t.Helper()
+	return loadConfigIn(t, cfg, nil, root)
+}
+
+// loadConfigWith is loadConfig with the given secret keys and test dashboards.
+func loadConfigWith(t *testing.T, cfg map[string]string, secretKeys []string) (*Config, error) {
+	t.Helper()
+	return loadConfigIn(t, cfg, secretKeys, writeMonitoringFiles(t))
+}
+
+func loadConfigIn(t *testing.T, cfg map[string]string, secretKeys []string, root string) (*Config, error) {
+	t.Helper()
+	if secretKeys == nil {
+		secretKeys = testSecretKeys
+	}
 	var loaded *Config
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		c, err := LoadConfig(ctx)
@@ -361,7 +421,7 @@ func loadConfig(t *testing.T, cfg map[string]string, root string) (*Config, erro
 		return err
 	}, pulumi.WithMocks("flashscale", "dev", newMocks()), func(info *pulumi.RunInfo) {
 		info.Config = cfg
-		info.ConfigSecretKeys = testSecretKeys
+		info.ConfigSecretKeys = secretKeys
 		info.RootDirectory = root
 	})
 	return loaded, err

@@ -1,7 +1,7 @@
 package stack
 
 import (
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
@@ -10,14 +10,16 @@ import (
 
 // MonitoringArgs configures the monitoring stack.
 type MonitoringArgs struct {
-	Config  *Config
-	Cluster *Cluster
+	Config   *Config
+	Provider *kubernetes.Provider
+	// DependsOn are what the release waits for (nodes, the load balancer
+	// controller whose webhooks the chart's Services and pods pass).
+	DependsOn []pulumi.Resource
 }
 
 // Monitoring is kube-prometheus-stack (Prometheus, Alertmanager, Grafana,
-// node-exporter, kube-state-metrics) in namespace `monitoring`, the repo's
-// dashboards as ConfigMaps for Grafana's sidecar, and the repo's alert rules
-// as a PrometheusRule.
+// node-exporter, kube-state-metrics) in namespace `monitoring`. The repo's
+// dashboards and alert rules belong to the cluster layer (Dashboards).
 type Monitoring struct {
 	pulumi.ResourceState
 
@@ -78,7 +80,7 @@ func monitoringValues(cfg *Config) pulumi.Map {
 					"enabled":          pulumi.Bool(true),
 					"label":            pulumi.String(GrafanaDashboardLabel),
 					"labelValue":       pulumi.String(GrafanaDashboardLabelValue),
-					"searchNamespace":  pulumi.String(MonitoringNamespace),
+					"searchNamespace":  pulumi.ToStringArray([]string{MonitoringNamespace, AppNamespace}),
 					"folderAnnotation": pulumi.String("grafana_folder"),
 					"provider":         pulumi.Map{"foldersFromFilesStructure": pulumi.Bool(true)},
 				},
@@ -94,7 +96,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		return nil, err
 	}
 	cfg := args.Config
-	k8s := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(args.Cluster.Provider)}
+	k8s := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(args.Provider)}
 
 	ns, err := corev1.NewNamespace(ctx, name+"-namespace", &corev1.NamespaceArgs{
 		Metadata: metav1.ObjectMetaArgs{Name: pulumi.String(MonitoringNamespace)},
@@ -129,48 +131,14 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		CleanupOnFail:  pulumi.Bool(true),
 		Timeout:        pulumi.Int(900),
 		Values:         monitoringValues(cfg),
-	}, withOpts(inNs, pulumi.DependsOn([]pulumi.Resource{adminSecret, args.Cluster.NodeGroup}))...)
+	}, withOpts(inNs, pulumi.DependsOn(append([]pulumi.Resource{adminSecret}, args.DependsOn...)))...)
 	if err != nil {
-		return nil, err
-	}
-
-	// Every dashboard file becomes a ConfigMap that the Grafana sidecar loads
-	// (label grafana_dashboard=1 in the namespace it searches).
-	for _, d := range cfg.Dashboards {
-		if _, err := corev1.NewConfigMap(ctx, name+"-dashboard-"+d.Slug, &corev1.ConfigMapArgs{
-			Metadata: metav1.ObjectMetaArgs{
-				Name:      pulumi.String("dashboard-" + d.Slug),
-				Namespace: pulumi.String(MonitoringNamespace),
-				Labels: pulumi.StringMap{
-					GrafanaDashboardLabel:       pulumi.String(GrafanaDashboardLabelValue),
-					"app.kubernetes.io/part-of": pulumi.String(cfg.Project),
-				},
-				Annotations: pulumi.StringMap{"grafana_folder": pulumi.String("FlashScale")},
-			},
-			Data: pulumi.StringMap{d.FileName: pulumi.String(d.JSON)},
-		}, inNs...); err != nil {
-			return nil, err
-		}
-	}
-
-	// The repo's Prometheus rule file, as a PrometheusRule this Prometheus selects.
-	if _, err := apiextensions.NewCustomResource(ctx, name+"-alert-rules", &apiextensions.CustomResourceArgs{
-		ApiVersion: pulumi.String("monitoring.coreos.com/v1"),
-		Kind:       pulumi.String("PrometheusRule"),
-		Metadata: metav1.ObjectMetaArgs{
-			Name:      pulumi.String("flashscale-rules"),
-			Namespace: pulumi.String(MonitoringNamespace),
-			Labels:    ReleaseLabels(),
-		},
-		OtherFields: map[string]any{"spec": cfg.AlertRules},
-	}, withOpts(inNs, pulumi.DependsOn([]pulumi.Resource{release}))...); err != nil {
 		return nil, err
 	}
 
 	c.Release = release
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"namespace":  pulumi.String(MonitoringNamespace),
-		"dashboards": pulumi.Int(len(cfg.Dashboards)),
+		"namespace": pulumi.String(MonitoringNamespace),
 	}); err != nil {
 		return nil, err
 	}

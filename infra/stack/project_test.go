@@ -34,19 +34,26 @@ func loadProject(t *testing.T) *workspace.Project {
 // config as the engine passes it to the program (full keys, string values).
 func devStackConfig(t *testing.T) map[string]string {
 	t.Helper()
+	return stackConfig(t, "dev")
+}
+
+// stackConfig loads Pulumi.<stack>.yaml the same way.
+func stackConfig(t *testing.T, stack string) map[string]string {
+	t.Helper()
+	file := filepath.Join("..", "..", "Pulumi."+stack+".yaml")
 	proj := loadProject(t)
 	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: "never"})
-	ps, err := workspace.LoadProjectStack(sink, proj, devStackFile)
+	ps, err := workspace.LoadProjectStack(sink, proj, file)
 	if err != nil {
 		t.Fatalf("LoadProjectStack: %v", err)
 	}
 	if len(ps.Config) == 0 {
-		t.Fatal("Pulumi.dev.yaml has no config")
+		t.Fatalf("%s has no config", file)
 	}
 	out := map[string]string{}
 	for k, v := range ps.Config {
 		if v.Secure() {
-			t.Errorf("Pulumi.dev.yaml holds a secret for %s: secrets stay out of git", k)
+			t.Errorf("%s holds a secret for %s: secrets stay out of git", file, k)
 			continue
 		}
 		s, err := v.Value(config.NopDecrypter)
@@ -178,10 +185,10 @@ func TestDevStackRuns(t *testing.T) {
 	if db.get("multiAz") != false || db.str("instanceClass") != "db.t4g.micro" || db.get("deletionProtection") != false || db.get("skipFinalSnapshot") != true {
 		t.Errorf("dev database: %v", db.plainInputs())
 	}
-	if got := m.get(t, "app-blue-hpa").get("spec", "maxReplicas"); got != 4.0 {
+	if got := m.get(t, "flashscale-app-blue-hpa").get("spec", "maxReplicas"); got != 4.0 {
 		t.Errorf("dev HPA max = %v", got)
 	}
-	if got := m.get(t, "app-blue-deployment").str("spec", "template", "spec", "containers", "0", "image"); got != testRepoURL+":0.1.0" {
+	if got := m.get(t, "flashscale-app-blue-deployment").str("spec", "template", "spec", "containers", "0", "image"); got != testRepoURL+":0.1.0" {
 		t.Errorf("dev image = %q", got)
 	}
 }
@@ -260,11 +267,80 @@ func TestRepoDashboardsAndRules(t *testing.T) {
 	if res.err != nil {
 		t.Fatalf("dev stack with the repo's dashboards: %v", res.err)
 	}
-	if got := len(res.mocks.byType("kubernetes:core/v1:ConfigMap")); got != len(files) {
+	if got := len(dashboardConfigMaps(res.mocks)); got != len(files) {
 		t.Errorf("%d dashboard ConfigMaps for %d dashboard files", got, len(files))
 	}
-	groups, _ := res.mocks.get(t, "monitoring-alert-rules").get("spec", "groups").([]any)
+	groups, _ := res.mocks.get(t, "flashscale-dashboards-alert-rules").get("spec", "groups").([]any)
 	if len(groups) == 0 {
 		t.Error("the PrometheusRule has no groups")
+	}
+}
+
+// The account-specific values an operator sets per account (see the stack
+// files' headers); the program requires them outside dev.
+func accountValues(cfg map[string]string) map[string]string {
+	return with(cfg,
+		"flashscale:certificateArn", "arn:aws:acm:ap-south-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-111122223333",
+		"flashscale:previewCidrs", `["198.51.100.7/32"]`,
+		"flashscale:clusterPublicAccessCidrs", `["198.51.100.7/32"]`,
+		"flashscale:clusterAdmins", `["arn:aws:iam::123456789012:role/flashscale-operators"]`)
+}
+
+// TestEnvironmentStackFiles loads Pulumi.staging.yaml and Pulumi.prod.yaml
+// with Pulumi's loaders and runs the program with each (plus the secrets and
+// the account-specific values), as `pulumi up --stack <name>` would.
+func TestEnvironmentStackFiles(t *testing.T) {
+	t.Parallel()
+	for _, stack := range []string{"staging", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			cfg := stackConfig(t, stack)
+			known := map[string]bool{"aws:region": true}
+			for _, k := range ConfigKeys {
+				known[fullKey(k.Name)] = !k.Secret
+			}
+			for k := range cfg {
+				if !known[k] {
+					t.Errorf("Pulumi.%s.yaml sets %s, which is unknown or a secret", stack, k)
+				}
+			}
+			// Without the account's values the program stops, naming each.
+			bare := runStack(t, newMocks(), stack, devSecrets(cfg), nil)
+			if bare.err == nil {
+				t.Fatal("ran without certificateArn, previewCidrs and clusterPublicAccessCidrs")
+			}
+			for _, key := range []string{"certificateArn", "previewCidrs", "clusterPublicAccessCidrs"} {
+				if !strings.Contains(bare.err.Error(), fullKey(key)) {
+					t.Errorf("error does not name %s: %v", key, bare.err)
+				}
+			}
+			res := runStack(t, newMocks(), stack, devSecrets(accountValues(cfg)), nil)
+			if res.err != nil {
+				t.Fatalf("%s stack: %v", stack, res.err)
+			}
+			m := res.mocks
+			db := m.get(t, "database-postgres")
+			if db.get("deletionProtection") != true || db.get("skipFinalSnapshot") != false {
+				t.Errorf("%s database must be protected: %v", stack, db.plainInputs())
+			}
+			if !strings.HasPrefix(res.outputs["siteUrl"].Value.(string), "https://") {
+				t.Errorf("%s siteUrl %v is not https", stack, res.outputs["siteUrl"].Value)
+			}
+			if stack != "prod" {
+				return
+			}
+			// The seed's production sizing.
+			hpa := m.get(t, "flashscale-app-blue-hpa")
+			if hpa.get("spec", "minReplicas") != 2.0 || hpa.get("spec", "maxReplicas") != 10.0 ||
+				hpa.get("spec", "metrics", "0", "resource", "target", "averageUtilization") != 60.0 {
+				t.Errorf("prod HPA: %v", hpa.get("spec"))
+			}
+			if db.get("multiAz") != true {
+				t.Error("prod database must be Multi-AZ")
+			}
+			if n := len(m.byType("aws:ec2/natGateway:NatGateway")); n != 3 {
+				t.Errorf("prod: want a NAT gateway per AZ (3), got %d", n)
+			}
+		})
 	}
 }

@@ -10,7 +10,9 @@ import (
 // RegistryArgs configures the ECR repository.
 type RegistryArgs struct {
 	RepositoryName string
-	Tags           pulumi.StringMap
+	// Running are the image tags the colours run; never expired.
+	Running []string
+	Tags    pulumi.StringMap
 }
 
 // Registry is the ECR repository of the service image: scan on push, immutable
@@ -21,18 +23,43 @@ type Registry struct {
 	RepositoryUrl pulumi.StringOutput
 }
 
-// Lifecycle limits: untagged images expire after a week, and at most this many tagged releases are kept.
+// Lifecycle limits: untagged images expire after a week, and at most this
+// many images are kept besides the ones the colours run.
 const (
 	untaggedImageDays = 7
 	keptReleaseImages = 50
+	neverExpire       = 10000
 )
 
-// LifecyclePolicyJSON is the ECR lifecycle policy document.
-func LifecyclePolicyJSON() string {
+// LifecyclePolicyJSON is the ECR lifecycle policy document. Rule 1 matches
+// the tags both colours run (the live one and the idle one a rollback flips
+// to) and never expires them; ECR lets no lower-priority rule expire an
+// image a higher one matched, so "keep the newest 50" cannot take a running
+// or rollback image however many builds were pushed since.
+func LifecyclePolicyJSON(running []string) string {
+	var protected []any
+	seen := map[string]bool{}
+	for _, tag := range running {
+		if tag != "" && !seen[tag] {
+			seen[tag] = true
+			protected = append(protected, tag)
+		}
+	}
 	policy := map[string]any{
 		"rules": []any{
 			map[string]any{
 				"rulePriority": 1,
+				"description":  "Keep the images the colours run",
+				"selection": map[string]any{
+					"tagStatus":      "tagged",
+					"tagPatternList": protected,
+					"countType":      "imageCountMoreThan",
+					"countNumber":    neverExpire,
+				},
+				"action": map[string]any{"type": "expire"},
+			},
+			map[string]any{
+				"rulePriority": 2,
 				"description":  "Expire untagged images after 7 days",
 				"selection": map[string]any{
 					"tagStatus":   "untagged",
@@ -43,8 +70,8 @@ func LifecyclePolicyJSON() string {
 				"action": map[string]any{"type": "expire"},
 			},
 			map[string]any{
-				"rulePriority": 2,
-				"description":  "Keep the 50 most recent images",
+				"rulePriority": 3,
+				"description":  "Keep the 50 most recent other images",
 				"selection": map[string]any{
 					"tagStatus":   "any",
 					"countType":   "imageCountMoreThan",
@@ -84,7 +111,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 
 	if _, err := ecr.NewLifecyclePolicy(ctx, name+"-lifecycle", &ecr.LifecyclePolicyArgs{
 		Repository: repo.Name,
-		Policy:     pulumi.String(LifecyclePolicyJSON()),
+		Policy:     pulumi.String(LifecyclePolicyJSON(args.Running)),
 	}, parent); err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ func TestResources(t *testing.T) {
 				components[name] = r.Type
 			}
 		}
-		for _, want := range []string{"Network", "Cluster", "Registry", "Database", "LoadBalancerController", "MetricsServer", "Monitoring", "App", "Traffic"} {
+		for _, want := range []string{"Network", "Cluster", "Registry", "Database", "LoadBalancerController", "MetricsServer", "Monitoring", "ClusterLayer", "App", "Traffic", "Dashboards"} {
 			found := false
 			for _, typ := range components {
 				found = found || typ == "flashscale:infra:"+want
@@ -44,9 +44,18 @@ func TestResources(t *testing.T) {
 			if !kebab.MatchString(name) {
 				t.Errorf("resource name %q is not kebab-case", name)
 			}
-			if _, isComponent := components[name]; isComponent {
-				if !strings.HasSuffix(r.Parent, "pulumi:pulumi:Stack::flashscale-dev") {
-					t.Errorf("component %s has parent %s, want the stack", name, r.Parent)
+			if typ, isComponent := components[name]; isComponent {
+				// The cluster layer's parts are its children; the rest are top level.
+				want := "pulumi:pulumi:Stack::flashscale-dev"
+				switch typ {
+				case "flashscale:infra:App", "flashscale:infra:Traffic", "flashscale:infra:Dashboards":
+					want = "flashscale:infra:ClusterLayer::flashscale"
+				}
+				if !strings.HasSuffix(r.Parent, want) {
+					t.Errorf("component %s has parent %s, want %s", name, r.Parent, want)
+				}
+				if want != "pulumi:pulumi:Stack::flashscale-dev" && !strings.HasPrefix(name, "flashscale-") {
+					t.Errorf("component %s is not named after the cluster layer", name)
 				}
 				continue
 			}
@@ -121,7 +130,7 @@ func TestResources(t *testing.T) {
 		if cluster.get("skipDefaultNodeGroup") != true {
 			t.Error("the default node group (EC2 launch configurations) must be skipped")
 		}
-		for _, typ := range []string{"eks:index:NodeGroup", "eks:index:NodeGroupV2", "aws:ec2/launchConfiguration:LaunchConfiguration"} {
+		for _, typ := range []string{"eks:index:NodeGroup", "eks:index:NodeGroupV2", "eks:index:ManagedNodeGroup", "aws:ec2/launchConfiguration:LaunchConfiguration"} {
 			if len(m.byType(typ)) > 0 {
 				t.Errorf("unexpected %s", typ)
 			}
@@ -134,8 +143,8 @@ func TestResources(t *testing.T) {
 			t.Errorf("nodes must be private: %v", cluster.plainInputs())
 		}
 		nodes := m.get(t, "cluster-nodes")
-		if nodes.Type != "eks:index:ManagedNodeGroup" || !nodes.Remote {
-			t.Fatalf("cluster-nodes: type %s remote %v", nodes.Type, nodes.Remote)
+		if nodes.Type != "aws:eks/nodeGroup:NodeGroup" {
+			t.Fatalf("cluster-nodes: type %s", nodes.Type)
 		}
 		if nodes.str("amiType") != "AL2023_x86_64_STANDARD" {
 			t.Errorf("node AMI type %q, want Amazon Linux 2023", nodes.str("amiType"))
@@ -147,8 +156,8 @@ func TestResources(t *testing.T) {
 			!reflect.DeepEqual(nodes.get("scalingConfig"), map[string]any{"minSize": 2.0, "desiredSize": 3.0, "maxSize": 6.0}) {
 			t.Errorf("node sizing: %v %v", nodes.get("instanceTypes"), nodes.get("scalingConfig"))
 		}
-		if !strings.HasSuffix(nodes.str("cluster"), "::cluster-eks") {
-			t.Errorf("node group cluster = %v", nodes.get("cluster"))
+		if nodes.str("clusterName") != "flashscale-dev" || !strings.HasSuffix(nodes.str("nodeRoleArn"), ":role/cluster-node-role") {
+			t.Errorf("node group cluster %v role %v", nodes.get("clusterName"), nodes.get("nodeRoleArn"))
 		}
 		oidc := m.get(t, "cluster-oidc")
 		if oidc.str("url") != testIssuer || !reflect.DeepEqual(oidc.get("clientIdLists"), []any{"sts.amazonaws.com"}) {
@@ -156,9 +165,11 @@ func TestResources(t *testing.T) {
 		}
 		policies := map[string]bool{}
 		for _, a := range m.byType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
-			policies[a.str("policyArn")] = true
+			if strings.HasPrefix(a.Name, "cluster-node-") {
+				policies[a.str("policyArn")] = true
+			}
 		}
-		for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"} {
+		for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"} {
 			if !policies["arn:aws:iam::aws:policy/"+p] {
 				t.Errorf("node role lacks %s", p)
 			}
@@ -177,10 +188,10 @@ func TestResources(t *testing.T) {
 				Action    map[string]any `json:"action"`
 			} `json:"rules"`
 		}
-		if err := json.Unmarshal([]byte(m.get(t, "registry-lifecycle").str("policy")), &policy); err != nil || len(policy.Rules) != 2 {
+		if err := json.Unmarshal([]byte(m.get(t, "registry-lifecycle").str("policy")), &policy); err != nil || len(policy.Rules) != 3 {
 			t.Fatalf("lifecycle policy: %v %+v", err, policy)
 		}
-		if policy.Rules[0].Selection["tagStatus"] != "untagged" || policy.Rules[1].Selection["countType"] != "imageCountMoreThan" {
+		if policy.Rules[1].Selection["tagStatus"] != "untagged" || policy.Rules[2].Selection["countType"] != "imageCountMoreThan" {
 			t.Errorf("lifecycle rules: %+v", policy.Rules)
 		}
 	})
@@ -212,11 +223,11 @@ func TestResources(t *testing.T) {
 			!reflect.DeepEqual(rule["securityGroups"], []any{testClusterSG}) || rule["cidrBlocks"] != nil {
 			t.Errorf("database SG must allow only 5432 from the nodes' security group: %v", rule)
 		}
-		secret := m.get(t, "app-database-secret")
+		secret := m.get(t, "flashscale-app-database-secret")
 		if !secret.isSecret("stringData", "DATABASE_URL") {
 			t.Error("DATABASE_URL must be a secret")
 		}
-		wantURL := "postgres://flashscale:" + testDBPassword + "@" + testDBAddress + ":5432/flashscale?sslmode=require"
+		wantURL := "postgres://flashscale:" + testDBPassword + "@" + testDBAddress + ":5432/flashscale?sslmode=verify-full&sslrootcert=%2Fetc%2Fflashscale%2Fdatabase-ca%2Fca.pem"
 		if got := secret.str("stringData", "DATABASE_URL"); got != wantURL {
 			t.Errorf("DATABASE_URL = %q, want %q", got, wantURL)
 		}
@@ -275,8 +286,8 @@ func TestResources(t *testing.T) {
 	t.Run("helm charts are pinned", func(t *testing.T) {
 		semver := regexp.MustCompile(`^\d+\.\d+\.\d+$`)
 		releases := m.byType("kubernetes:helm.sh/v3:Release")
-		if len(releases) != 3 {
-			t.Fatalf("want 3 Helm releases, got %d", len(releases))
+		if len(releases) != 4 {
+			t.Fatalf("want 4 Helm releases, got %d", len(releases))
 		}
 		for _, r := range releases {
 			if !semver.MatchString(r.str("version")) || r.str("repositoryOpts", "repo") == "" {
@@ -325,16 +336,21 @@ func TestResources(t *testing.T) {
 			t.Errorf("grafana admin secret: %v", adminSecret.get("metadata"))
 		}
 		sidecar := rel.get("values", "grafana", "sidecar", "dashboards").(map[string]any)
-		if sidecar["enabled"] != true || sidecar["label"] != "grafana_dashboard" || sidecar["labelValue"] != "1" || sidecar["searchNamespace"] != "monitoring" {
+		if sidecar["enabled"] != true || sidecar["label"] != "grafana_dashboard" || sidecar["labelValue"] != "1" {
 			t.Errorf("grafana dashboard sidecar: %v", sidecar)
 		}
-		cms := m.byType("kubernetes:core/v1:ConfigMap")
+		// The grafana chart joins searchNamespace with "," into the sidecar's NAMESPACE.
+		searched := map[string]bool{}
+		for _, ns := range sidecar["searchNamespace"].([]any) {
+			searched[ns.(string)] = true
+		}
+		cms := dashboardConfigMaps(m)
 		if len(cms) != 2 {
 			t.Fatalf("want one ConfigMap per dashboard (2), got %d", len(cms))
 		}
 		for _, cm := range cms {
-			if cm.str("metadata", "namespace") != "monitoring" || cm.str("metadata", "labels", "grafana_dashboard") != "1" {
-				t.Errorf("%s is not picked up by the sidecar: %v", cm.Name, cm.get("metadata"))
+			if !searched[cm.str("metadata", "namespace")] || cm.str("metadata", "labels", "grafana_dashboard") != "1" {
+				t.Errorf("%s is not picked up by the sidecar (searches %v): %v", cm.Name, sidecar["searchNamespace"], cm.get("metadata"))
 			}
 			data := cm.get("data").(map[string]any)
 			for file, body := range data {
@@ -344,7 +360,7 @@ func TestResources(t *testing.T) {
 				}
 			}
 		}
-		rules := m.get(t, "monitoring-alert-rules")
+		rules := m.get(t, "flashscale-dashboards-alert-rules")
 		if rules.str("apiVersion") != "monitoring.coreos.com/v1" || rules.str("kind") != "PrometheusRule" ||
 			rules.str("metadata", "labels", "release") != MonitoringRelease ||
 			rules.str("spec", "groups", "0", "rules", "0", "alert") != "FlashscaleHighErrorRate" {
@@ -353,13 +369,13 @@ func TestResources(t *testing.T) {
 	})
 
 	t.Run("app", func(t *testing.T) {
-		ns := m.get(t, "app-namespace")
+		ns := m.get(t, "flashscale-app-namespace")
 		if ns.str("metadata", "name") != "flashscale" || ns.str("metadata", "labels", "elbv2.k8s.aws/pod-readiness-gate-inject") != "enabled" {
 			t.Errorf("app namespace: %v", ns.get("metadata"))
 		}
 		versions := map[string]string{"blue": "1.4.2", "green": "1.5.0"}
 		for _, color := range Colors {
-			d := m.get(t, "app-"+color+"-deployment")
+			d := m.get(t, "flashscale-app-"+color+"-deployment")
 			if d.str("metadata", "name") != "flashscale-"+color || d.str("metadata", "namespace") != "flashscale" {
 				t.Errorf("%s metadata: %v", d.Name, d.get("metadata"))
 			}
@@ -434,7 +450,7 @@ func TestResources(t *testing.T) {
 				t.Errorf("%s must spread across zones", d.Name)
 			}
 
-			hpa := m.get(t, "app-"+color+"-hpa")
+			hpa := m.get(t, "flashscale-app-"+color+"-hpa")
 			if hpa.str("apiVersion") != "autoscaling/v2" || hpa.str("spec", "scaleTargetRef", "name") != "flashscale-"+color ||
 				hpa.get("spec", "minReplicas") != 2.0 || hpa.get("spec", "maxReplicas") != 10.0 ||
 				hpa.get("spec", "metrics", "0", "resource", "target", "averageUtilization") != 60.0 ||
@@ -444,7 +460,7 @@ func TestResources(t *testing.T) {
 			if w, _ := hpa.get("spec", "behavior", "scaleDown", "stabilizationWindowSeconds").(float64); w <= 0 {
 				t.Errorf("%s needs a scale-down stabilization window", hpa.Name)
 			}
-			pdb := m.get(t, "app-"+color+"-pdb")
+			pdb := m.get(t, "flashscale-app-"+color+"-pdb")
 			if pdb.str("apiVersion") != "policy/v1" || !reflect.DeepEqual(pdb.get("spec", "selector", "matchLabels"), labels) ||
 				pdb.get("spec", "maxUnavailable") != 1.0 {
 				t.Errorf("%s: %v", pdb.Name, pdb.get("spec"))
@@ -453,7 +469,7 @@ func TestResources(t *testing.T) {
 	})
 
 	t.Run("metrics are scraped with the colour label", func(t *testing.T) {
-		sm := m.get(t, "app-service-monitor")
+		sm := m.get(t, "flashscale-app-service-monitor")
 		if sm.str("kind") != "ServiceMonitor" || sm.str("metadata", "labels", "release") != MonitoringRelease ||
 			sm.str("spec", "selector", "matchLabels", "app") != "flashscale" ||
 			!reflect.DeepEqual(sm.get("spec", "podTargetLabels"), []any{"color"}) ||
@@ -461,7 +477,7 @@ func TestResources(t *testing.T) {
 			t.Errorf("ServiceMonitor: %v", sm.plainInputs())
 		}
 		for _, color := range Colors {
-			svc := m.get(t, "traffic-"+color+"-service")
+			svc := m.get(t, "flashscale-traffic-"+color+"-service")
 			if svc.str("metadata", "labels", "app") != "flashscale" || svc.str("spec", "ports", "0", "name") != "http" {
 				t.Errorf("%s is not selected by the ServiceMonitor's port http: %v", svc.Name, svc.plainInputs())
 			}
@@ -470,14 +486,14 @@ func TestResources(t *testing.T) {
 
 	t.Run("traffic", func(t *testing.T) {
 		for _, color := range Colors {
-			svc := m.get(t, "traffic-"+color+"-service")
+			svc := m.get(t, "flashscale-traffic-"+color+"-service")
 			if svc.str("metadata", "name") != "flashscale-"+color ||
 				!reflect.DeepEqual(svc.get("spec", "selector"), map[string]any{"app": "flashscale", "color": color}) ||
 				svc.get("spec", "ports", "0", "port") != 80.0 || svc.str("spec", "ports", "0", "targetPort") != "http" {
 				t.Errorf("%s: %v", svc.Name, svc.get("spec"))
 			}
 		}
-		ing := m.get(t, "traffic-ingress")
+		ing := m.get(t, "flashscale-traffic-ingress")
 		if ing.str("spec", "ingressClassName") != "alb" {
 			t.Error("ingress class must be alb")
 		}
@@ -486,7 +502,9 @@ func TestResources(t *testing.T) {
 			"alb.ingress.kubernetes.io/scheme":           "internet-facing",
 			"alb.ingress.kubernetes.io/target-type":      "ip",
 			"alb.ingress.kubernetes.io/healthcheck-path": "/readyz",
-			"pulumi.com/skipAwait":                       "true",
+			// The ALB's address, not the default await (Endpoints of every
+			// backend, which use-annotation backends never have).
+			"pulumi.com/waitFor": "jsonpath={.status.loadBalancer.ingress[0].hostname}",
 		} {
 			if ann[k] != v {
 				t.Errorf("annotation %s = %v, want %s", k, ann[k], v)
@@ -533,8 +551,8 @@ func TestResources(t *testing.T) {
 			"clusterName":      "flashscale-dev",
 			"databaseEndpoint": testDBAddress + ":5432",
 		}
-		if len(res.outputs) != 7 {
-			t.Errorf("want 7 outputs, got %v", res.outputs)
+		if len(res.outputs) != 8 {
+			t.Errorf("want 8 outputs, got %v", res.outputs)
 		}
 		for k, v := range want {
 			if got := res.outputs[k]; got.Value != v || got.Secret {
@@ -550,6 +568,17 @@ func TestResources(t *testing.T) {
 			}
 		}
 	})
+}
+
+// dashboardConfigMaps are the ConfigMaps Grafana's sidecar loads.
+func dashboardConfigMaps(m *mocks) []*record {
+	var out []*record
+	for _, cm := range m.byType("kubernetes:core/v1:ConfigMap") {
+		if cm.str("metadata", "labels", GrafanaDashboardLabel) != "" {
+			out = append(out, cm)
+		}
+	}
+	return out
 }
 
 // decodeAction returns serviceName -> weight of a forward action annotation.
@@ -582,12 +611,12 @@ func decodeAction(t *testing.T, raw any) map[string]float64 {
 // TestAdminToken checks the optional admin token reaches the pods from a Secret.
 func TestAdminToken(t *testing.T) {
 	t.Parallel()
-	res := mustRun(t, with(baseConfig(), "flashscale:adminToken", "tok-123"))
-	secret := res.mocks.get(t, "app-admin-secret")
-	if secret.str("stringData", "FLASHSCALE_ADMIN_TOKEN") != "tok-123" || !secret.isSecret("stringData", "FLASHSCALE_ADMIN_TOKEN") {
+	res := mustRun(t, with(baseConfig(), "flashscale:adminToken", "tok-1234567890abcdef"))
+	secret := res.mocks.get(t, "flashscale-app-admin-secret")
+	if secret.str("stringData", "FLASHSCALE_ADMIN_TOKEN") != "tok-1234567890abcdef" || !secret.isSecret("stringData", "FLASHSCALE_ADMIN_TOKEN") {
 		t.Errorf("admin secret: %v", secret.get("metadata"))
 	}
-	d := res.mocks.get(t, "app-green-deployment")
+	d := res.mocks.get(t, "flashscale-app-green-deployment")
 	found := false
 	for _, e := range d.get("spec", "template", "spec", "containers", "0", "env").([]any) {
 		em := e.(map[string]any)
@@ -605,7 +634,7 @@ func TestHTTPS(t *testing.T) {
 	t.Parallel()
 	arn := "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-111122223333"
 	res := mustRun(t, with(baseConfig(), "flashscale:certificateArn", arn))
-	ing := res.mocks.get(t, "traffic-ingress")
+	ing := res.mocks.get(t, "flashscale-traffic-ingress")
 	if ing.str("metadata", "annotations", "alb.ingress.kubernetes.io/certificate-arn") != arn ||
 		ing.str("metadata", "annotations", "alb.ingress.kubernetes.io/ssl-redirect") != "443" {
 		t.Errorf("HTTPS annotations: %v", ing.get("metadata", "annotations"))

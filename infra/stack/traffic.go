@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
@@ -22,14 +23,19 @@ const (
 	actionLive         = "live"
 	actionPreview      = "preview"
 	actionBlockMetrics = "block-metrics"
+	// ingressAwaitSeconds bounds the wait for the ALB on `pulumi up`.
+	ingressAwaitSeconds = 900
 )
 
 // TrafficArgs configures the Services and the Ingress.
 type TrafficArgs struct {
-	Config       *Config
-	Cluster      *Cluster
-	App          *App
-	LBController *LoadBalancerController
+	Config    *Config
+	Provider  *kubernetes.Provider
+	Namespace *corev1.Namespace
+	Addons    *Addons
+	// AwaitLoadBalancer waits for the ALB's address instead of skipping the
+	// Ingress's await (see ClusterLayerArgs).
+	AwaitLoadBalancer bool
 }
 
 // Traffic is one Service per colour (fixed selectors, never edited) and one
@@ -40,8 +46,9 @@ type TrafficArgs struct {
 type Traffic struct {
 	pulumi.ResourceState
 
-	Ingress *networkingv1.Ingress
-	SiteUrl pulumi.StringOutput
+	Ingress  *networkingv1.Ingress
+	Services []pulumi.Resource
+	SiteUrl  pulumi.StringOutput
 }
 
 func mustJSON(v any) string {
@@ -55,8 +62,10 @@ func mustJSON(v any) string {
 // IngressAnnotations are the ALB annotations: scheme, IP targets, health check,
 // the weighted `live` forward, the header-matched `preview` forward and a 404
 // for /metrics (scraped in-cluster only). Only the live weights and the preview
-// target depend on activeColor.
-func IngressAnnotations(cfg *Config) map[string]string {
+// target depend on activeColor. awaitLB makes Pulumi wait for the ALB's
+// hostname (the controller writes it once the ALB, its listeners and target
+// groups exist); otherwise the Ingress is not awaited at all.
+func IngressAnnotations(cfg *Config, awaitLB bool) map[string]string {
 	weight := func(color string) int {
 		if color == cfg.ActiveColor {
 			return 100
@@ -72,7 +81,6 @@ func IngressAnnotations(cfg *Config) map[string]string {
 		})
 	}
 	a := map[string]string{
-		"pulumi.com/skipAwait":                     "true", // do not wait for the ALB address
 		albPrefix + "scheme":                       "internet-facing",
 		albPrefix + "target-type":                  "ip",
 		albPrefix + "healthcheck-path":             "/readyz",
@@ -96,13 +104,7 @@ func IngressAnnotations(cfg *Config) map[string]string {
 				"weight":      100,
 			}}},
 		}),
-		albPrefix + "conditions." + actionPreview: mustJSON([]any{map[string]any{
-			"field": "http-header",
-			"httpHeaderConfig": map[string]any{
-				"httpHeaderName": PreviewHeader,
-				"values":         []any{PreviewHeaderValue},
-			},
-		}}),
+		albPrefix + "conditions." + actionPreview: mustJSON(previewConditions(cfg)),
 		albPrefix + "actions." + actionBlockMetrics: mustJSON(map[string]any{
 			"type": "fixed-response",
 			"fixedResponseConfig": map[string]any{
@@ -111,6 +113,15 @@ func IngressAnnotations(cfg *Config) map[string]string {
 				"messageBody": "not found",
 			},
 		}),
+	}
+	if awaitLB {
+		// The default Ingress await also waits for Endpoints of every
+		// backend, which `use-annotation` backends never have: wait for the
+		// address alone.
+		a["pulumi.com/waitFor"] = "jsonpath={.status.loadBalancer.ingress[0].hostname}"
+		a["pulumi.com/timeoutSeconds"] = fmt.Sprint(ingressAwaitSeconds)
+	} else {
+		a["pulumi.com/skipAwait"] = "true"
 	}
 	if cfg.CertificateArn != "" {
 		a[albPrefix+"listen-ports"] = `[{"HTTP":80},{"HTTPS":443}]`
@@ -121,6 +132,30 @@ func IngressAnnotations(cfg *Config) map[string]string {
 		a[albPrefix+"listen-ports"] = `[{"HTTP":80}]`
 	}
 	return a
+}
+
+// previewConditions: the preview header, and where previewCidrs is set, a
+// source address among them (an ALB rule matches when every condition
+// does), so the internet cannot reach the unreleased colour.
+func previewConditions(cfg *Config) []any {
+	conds := []any{map[string]any{
+		"field": "http-header",
+		"httpHeaderConfig": map[string]any{
+			"httpHeaderName": PreviewHeader,
+			"values":         []any{PreviewHeaderValue},
+		},
+	}}
+	if len(cfg.PreviewCidrs) > 0 {
+		var values []any
+		for _, c := range cfg.PreviewCidrs {
+			values = append(values, c)
+		}
+		conds = append(conds, map[string]any{
+			"field":          "source-ip",
+			"sourceIPConfig": map[string]any{"values": values},
+		})
+	}
+	return conds
 }
 
 func actionBackend(action string) networkingv1.IngressBackendArgs {
@@ -139,8 +174,10 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 		return nil, err
 	}
 	cfg := args.Config
-	inNs := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(args.Cluster.Provider),
-		pulumi.DependsOn([]pulumi.Resource{args.App.Namespace})}
+	// Services and the Ingress pass the load balancer controller's webhooks:
+	// create them only once it serves.
+	inNs := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(args.Provider),
+		pulumi.DependsOn(append([]pulumi.Resource{args.Namespace}, args.Addons.gate()...))}
 
 	var services []pulumi.Resource
 	for _, color := range Colors {
@@ -170,7 +207,7 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 	}
 
 	annotations := pulumi.StringMap{}
-	for k, v := range IngressAnnotations(cfg) {
+	for k, v := range IngressAnnotations(cfg, args.AwaitLoadBalancer) {
 		annotations[k] = pulumi.String(v)
 	}
 	prefix, exact := pulumi.String("Prefix"), pulumi.String("Exact")
@@ -196,11 +233,12 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 				},
 			},
 		},
-	}, withOpts(inNs, pulumi.DependsOn(append(services, args.LBController.Release)))...)
+	}, withOpts(inNs, pulumi.DependsOn(services))...)
 	if err != nil {
 		return nil, err
 	}
 	c.Ingress = ingress
+	c.Services = services
 
 	scheme := "http"
 	if cfg.CertificateArn != "" {
@@ -209,7 +247,7 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 	hostname := ingress.Status.LoadBalancer().Ingress().Index(pulumi.Int(0)).Hostname()
 	c.SiteUrl = hostname.ApplyT(func(h *string) string {
 		if h == nil || *h == "" {
-			return "pending: the ALB is still being provisioned (run `pulumi refresh`)"
+			return "pending: the ALB has no address yet (run `pulumi refresh --target <ingressUrn>`, then `pulumi up`)"
 		}
 		return scheme + "://" + *h
 	}).(pulumi.StringOutput)

@@ -2,13 +2,17 @@ package release_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/flashscale/flashscale/service/image"
 	"github.com/flashscale/flashscale/service/release"
@@ -130,6 +134,58 @@ func TestJenkinsfileStages(t *testing.T) {
 	for _, id := range []string{"flashscale-aws", "flashscale-pulumi-token", "flashscale-git"} {
 		if !strings.Contains(jf, "credentialsId: '"+id+"'") {
 			t.Errorf("credential %s is not bound with withCredentials", id)
+		}
+	}
+}
+
+// TestJenkinsKubectlWithinSkew: kubectl supports clusters one minor version
+// either side of its own; the pipeline's kubectl must fit every stack's
+// Kubernetes version (the project default and each Pulumi.<stack>.yaml).
+func TestJenkinsKubectlWithinSkew(t *testing.T) {
+	m := regexp.MustCompile(`KUBECTL_VERSION = 'v1\.(\d+)\.\d+'`).FindStringSubmatch(jenkinsfile(t))
+	if m == nil {
+		t.Fatal("Jenkinsfile pins no KUBECTL_VERSION = 'v1.N.P'")
+	}
+	kubectlMinor, _ := strconv.Atoi(m[1])
+	root, err := smoketest.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var project struct {
+		Config map[string]struct {
+			Default any `yaml:"default"`
+		} `yaml:"config"`
+	}
+	b, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+	if err != nil || yaml.Unmarshal(b, &project) != nil {
+		t.Fatalf("Pulumi.yaml: %v", err)
+	}
+	versions := map[string]string{"Pulumi.yaml default": fmt.Sprint(project.Config["kubernetesVersion"].Default)}
+	stacks, _ := filepath.Glob(filepath.Join(root, "Pulumi.*.yaml"))
+	if len(stacks) < 3 {
+		t.Fatalf("want the dev, staging and prod stack files, found %v", stacks)
+	}
+	for _, f := range stacks {
+		var st struct {
+			Config map[string]any `yaml:"config"`
+		}
+		b, err := os.ReadFile(f)
+		if err != nil || yaml.Unmarshal(b, &st) != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if v, ok := st.Config["flashscale:kubernetesVersion"]; ok {
+			versions[filepath.Base(f)] = fmt.Sprint(v)
+		}
+	}
+	for where, v := range versions {
+		mm := regexp.MustCompile(`^1\.(\d+)$`).FindStringSubmatch(v)
+		if mm == nil {
+			t.Errorf("%s: kubernetesVersion %q is not 1.N", where, v)
+			continue
+		}
+		minor, _ := strconv.Atoi(mm[1])
+		if d := kubectlMinor - minor; d < -1 || d > 1 {
+			t.Errorf("%s: cluster 1.%d is outside kubectl 1.%d's ±1 skew", where, minor, kubectlMinor)
 		}
 	}
 }

@@ -19,8 +19,10 @@ commands:
   rollback  flip traffic back to the idle colour (no version change)
   status    which colour is live and what each colour runs
 
-Needs pulumi (and kubectl for scaling) on PATH, run from the Pulumi project
-directory or with --cwd. Run "flashscale-release <command> -h" for flags.
+Needs pulumi and kubectl (read-only: HPA sizes, ready pods, the Ingress's
+address) on PATH, run from the Pulumi project directory or with --cwd. Every
+change goes through the stack config and pulumi up. Run
+"flashscale-release <command> -h" for flags.
 `
 
 // Main is the flashscale-release command: args exclude the program name.
@@ -39,11 +41,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Dir, "cwd", ".", "Pulumi project directory (holds Pulumi.yaml)")
 	fs.DurationVar(&o.SmokeTimeout, "smoke-timeout", 5*time.Minute, "deadline of each smoke run")
 	fs.IntVar(&o.LiveConsecutive, "live-consecutive", 3, "smoke rounds in a row the live site must pass after a flip")
+	fs.DurationVar(&o.AddressTimeout, "address-timeout", 10*time.Minute, "how long to wait for the load balancer's address when siteUrl is still pending")
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig for kubectl (default: the stack output kubeconfig)")
+	fs.StringVar(&o.Namespace, "namespace", "flashscale", "namespace of the colour Deployments, HPAs and the Ingress")
 	scaling := func(def bool) {
 		fs.BoolVar(&o.ScaleFromLive, "min-replicas-from-live", def,
-			"raise the target colour's HPA minimum to the live colour's current replicas before the flip, restore it after --settle")
-		fs.StringVar(&o.Namespace, "namespace", "flashscale", "namespace of the colour Deployments and HPAs")
-		fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig for kubectl (default: the stack output kubeconfig)")
+			"raise the target colour's HPA minimum (stack config <colour>MinReplicas, applied by pulumi up) to the live colour's current replicas before the flip, remove it after --settle")
 		fs.DurationVar(&o.ScaleTimeout, "scale-timeout", 10*time.Minute, "how long to wait for the scaled pods to be ready")
 		fs.DurationVar(&o.Settle, "settle", 5*time.Minute, "how long the raised HPA minimum stays after the flip")
 		fs.DurationVar(&o.PollInterval, "poll", 5*time.Second, "how often to check the scaled pods")

@@ -32,6 +32,9 @@ const (
 	Green = "green"
 )
 
+// IngressName is the FlashScale Ingress (infra/stack).
+const IngressName = "flashscale"
+
 // Other returns the colour that is not c.
 func Other(c string) string {
 	if c == Blue {
@@ -40,9 +43,12 @@ func Other(c string) string {
 	return Blue
 }
 
-// NormalMinAnnotation records an HPA's own minReplicas while a release has
-// raised it, so an interrupted release can still be undone exactly.
-const NormalMinAnnotation = "flashscale.io/normal-min-replicas"
+// FloorKey is the stack config key that raises a colour's HPA minimum
+// above hpaMinReplicas while a release needs it. The release sets it and
+// applies it with `pulumi up`, then removes it: the HPA has one field
+// manager, Pulumi, so no later `pulumi up` meets a server-side-apply
+// conflict over minReplicas.
+func FloorKey(color string) string { return color + "MinReplicas" }
 
 // tagRe is a valid OCI tag; versions are image tags.
 var tagRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
@@ -64,8 +70,9 @@ type Options struct {
 	Kubeconfig string
 	// SmokeTimeout bounds each smoke run; ScaleTimeout the wait for the
 	// scaled colour's pods; Settle is how long the raised minimum stays
-	// after a successful flip.
-	SmokeTimeout, ScaleTimeout, Settle time.Duration
+	// after a successful flip; AddressTimeout the wait for the load
+	// balancer's address on a first deploy.
+	SmokeTimeout, ScaleTimeout, Settle, AddressTimeout time.Duration
 	// LiveConsecutive is how many smoke rounds in a row must see the new
 	// colour on the live route.
 	LiveConsecutive int
@@ -88,6 +95,9 @@ func (o *Options) defaults() {
 	if o.ScaleTimeout <= 0 {
 		o.ScaleTimeout = 10 * time.Minute
 	}
+	if o.AddressTimeout <= 0 {
+		o.AddressTimeout = 10 * time.Minute
+	}
 	if o.LiveConsecutive < 1 {
 		o.LiveConsecutive = 3
 	}
@@ -104,6 +114,7 @@ type run struct {
 	o        Options
 	step     int
 	kubeconf string // temporary kubeconfig written from the stack output
+	url      string // the site, once known
 }
 
 func newRun(o Options) (*run, error) {
@@ -178,6 +189,23 @@ func (r *run) configSet(ctx context.Context, key, value string) error {
 	return err
 }
 
+// configIsSet tells whether a key is set in the stack config.
+func (r *run) configIsSet(ctx context.Context, key string) (bool, error) {
+	_, err := r.configGet(ctx, key)
+	if err == nil {
+		return true, nil
+	}
+	if strings.Contains(err.Error(), "not found") {
+		return false, nil
+	}
+	return false, err
+}
+
+func (r *run) configRm(ctx context.Context, key string) error {
+	_, err := r.pulumi(ctx, "config", "rm", key)
+	return err
+}
+
 func (r *run) up(ctx context.Context) error {
 	_, err := r.command(ctx, true, nil, "pulumi", "up", "--yes", "--non-interactive", "--stack", r.o.Stack)
 	return err
@@ -197,16 +225,103 @@ func (r *run) activeColor(ctx context.Context) (string, error) {
 	return c, nil
 }
 
-// siteURL is the --url option or the stack output siteUrl.
+// siteURL is the --url option, or the stack output siteUrl once it holds
+// an address. On a first deploy the Ingress may have been saved before the
+// load balancer controller wrote its address ("pending: ..."): then the
+// address is read from the Ingress itself, and the Ingress is refreshed so
+// the next `pulumi up` exports it. A smoke test never sees "pending".
 func (r *run) siteURL(ctx context.Context) (string, error) {
+	return r.site(ctx, true)
+}
+
+// site is siteURL; without resolve a pending address is an error (status
+// only reads, it neither waits nor refreshes).
+func (r *run) site(ctx context.Context, resolve bool) (string, error) {
 	if r.o.URL != "" {
 		return r.o.URL, nil
 	}
+	if r.url != "" {
+		return r.url, nil
+	}
 	u, err := r.pulumi(ctx, "stack", "output", "siteUrl")
-	if err != nil || u == "" {
-		return "", fmt.Errorf("no --url and no stack output siteUrl: %v", err)
+	if err != nil {
+		return "", fmt.Errorf("no --url and no stack output siteUrl: %w", err)
+	}
+	if strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
+		r.url = u
+		return u, nil
+	}
+	if !resolve {
+		return "", fmt.Errorf("stack output siteUrl is %q", u)
+	}
+	r.logf("stack output siteUrl is %q: reading the address from the Ingress", u)
+	u, err = r.ingressAddress(ctx)
+	if err != nil {
+		return "", err
+	}
+	r.url = u
+	if urn, err := r.pulumi(ctx, "stack", "output", "ingressUrn"); err != nil || urn == "" {
+		r.logf("WARNING: no stack output ingressUrn (%v): siteUrl stays pending until `pulumi refresh`", err)
+	} else if _, err := r.command(ctx, true, nil, "pulumi", "refresh", "--target", urn, "--yes", "--non-interactive", "--stack", r.o.Stack); err != nil {
+		r.logf("WARNING: refreshing the Ingress failed (siteUrl stays pending until `pulumi refresh`): %v", err)
 	}
 	return u, nil
+}
+
+// ingress is the part of the Ingress the release reads.
+type ingress struct {
+	Metadata struct {
+		Annotations map[string]string `json:"annotations"`
+	} `json:"metadata"`
+	Status struct {
+		LoadBalancer struct {
+			Ingress []struct {
+				Hostname string `json:"hostname"`
+				IP       string `json:"ip"`
+			} `json:"ingress"`
+		} `json:"loadBalancer"`
+	} `json:"status"`
+}
+
+// ingressAddress waits until the load balancer controller has written the
+// ALB's address into the Ingress, and builds the site URL from it (https when
+// the ALB listens on 443).
+func (r *run) ingressAddress(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.o.AddressTimeout)
+	defer cancel()
+	for {
+		out, err := r.kubectl(ctx, "get", "ingress", IngressName, "-o", "json")
+		if err == nil {
+			var ing ingress
+			if err = json.Unmarshal([]byte(out), &ing); err == nil {
+				for _, lb := range ing.Status.LoadBalancer.Ingress {
+					host := lb.Hostname
+					if host == "" {
+						host = lb.IP
+					}
+					if host == "" {
+						continue
+					}
+					scheme := "http"
+					if strings.Contains(ing.Metadata.Annotations["alb.ingress.kubernetes.io/listen-ports"], "HTTPS") {
+						scheme = "https"
+					}
+					r.logf("ingress %s: load balancer %s", IngressName, host)
+					return scheme + "://" + host, nil
+				}
+				r.logf("ingress %s: no load balancer address yet", IngressName)
+			}
+		}
+		if err != nil {
+			r.logf("ingress %s: %v", IngressName, err)
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("the load balancer of ingress %s has no address after %s (is the AWS Load Balancer Controller running? see `kubectl describe ingress %s -n %s`)",
+				IngressName, r.o.AddressTimeout, IngressName, r.o.Namespace)
+		case <-time.After(r.o.PollInterval):
+		}
+	}
 }
 
 func (r *run) smoke(ctx context.Context, url string, preview bool, color, version string, consecutive int) error {
@@ -280,7 +395,6 @@ func Deploy(ctx context.Context, o Options) (err error) {
 	}
 	if err != nil {
 		rbErr := r.flipBack(url, live, liveVersion)
-		restore()
 		if rbErr != nil {
 			return fmt.Errorf("release of %s failed after the flip (%v) AND THE ROLLBACK FAILED: %v", o.Version, err, rbErr)
 		}
@@ -299,14 +413,18 @@ func Deploy(ctx context.Context, o Options) (err error) {
 	return nil
 }
 
-// flipBack undoes a flip. It runs on its own context: a cancelled release
-// (Ctrl-C, a Jenkins abort) must still put traffic back.
+// flipBack undoes a flip, and any raised floor in the same `pulumi up`. It
+// runs on its own context: a cancelled release (Ctrl-C, a Jenkins abort)
+// must still put traffic back.
 func (r *run) flipBack(url, live, liveVersion string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	r.stepf("ROLL BACK: activeColor = %s", live)
 	if err := r.configSet(ctx, "activeColor", live); err != nil {
 		return err
+	}
+	if _, err := r.removeFloors(ctx); err != nil {
+		r.logf("WARNING: %v", err)
 	}
 	if err := r.up(ctx); err != nil {
 		return err
@@ -395,7 +513,7 @@ func Status(ctx context.Context, o Options, w io.Writer) error {
 		}
 		fmt.Fprintf(w, "  %-6s %-24s %s\n", c, v, role)
 	}
-	url, err := r.siteURL(ctx)
+	url, err := r.site(ctx, false)
 	if err != nil {
 		fmt.Fprintf(w, "site: unknown (%v)\n", err)
 		return nil
@@ -417,9 +535,6 @@ func Status(ctx context.Context, o Options, w io.Writer) error {
 
 // hpa is the part of an autoscaling/v2 HorizontalPodAutoscaler we read.
 type hpa struct {
-	Metadata struct {
-		Annotations map[string]string `json:"annotations"`
-	} `json:"metadata"`
 	Spec struct {
 		MinReplicas *int32 `json:"minReplicas"`
 		MaxReplicas int32  `json:"maxReplicas"`
@@ -466,17 +581,25 @@ func (r *run) getHPA(ctx context.Context, color string) (hpa, error) {
 	return h, nil
 }
 
-func (r *run) patchHPA(ctx context.Context, color string, minReplicas int32, normal *int32) error {
-	var anno any // JSON null removes the annotation in a merge patch
-	if normal != nil {
-		anno = strconv.Itoa(int(*normal))
+// removeFloors removes every colour's raised floor from the stack config
+// (also one an interrupted release left behind) and reports whether any was
+// set; the caller applies it with `pulumi up`.
+func (r *run) removeFloors(ctx context.Context) (bool, error) {
+	removed := false
+	for _, c := range []string{Blue, Green} {
+		set, err := r.configIsSet(ctx, FloorKey(c))
+		if err != nil {
+			return removed, fmt.Errorf("reading %s: %w", FloorKey(c), err)
+		}
+		if !set {
+			continue
+		}
+		if err := r.configRm(ctx, FloorKey(c)); err != nil {
+			return removed, err
+		}
+		removed = true
 	}
-	patch, _ := json.Marshal(map[string]any{
-		"metadata": map[string]any{"annotations": map[string]any{NormalMinAnnotation: anno}},
-		"spec":     map[string]any{"minReplicas": minReplicas},
-	})
-	_, err := r.kubectl(ctx, "patch", "hpa", "flashscale-"+color, "--type", "merge", "-p", string(patch))
-	return err
+	return removed, nil
 }
 
 // scaleUp raises target's HPA minimum to the live colour's current
@@ -484,11 +607,13 @@ func (r *run) patchHPA(ctx context.Context, color string, minReplicas int32, nor
 // cannot take a sale's load the moment the weights flip, and CPU-based
 // scaling reacts only after metrics show the overload.
 //
-// The HPA keeps owning the replica count (the Deployment never sets it):
-// a higher floor is the one change it honours at once. The returned
-// restore puts the normal minimum back; by then the new live colour has
-// real CPU metrics, and the HPA's scale-down stabilization window keeps
-// it from dropping pods the moment the floor goes.
+// The floor is stack config (FloorKey) applied by `pulumi up`: Pulumi stays
+// the HPA's only field manager. The HPA keeps owning the replica count (the
+// Deployment never sets it): a higher floor is the one change it honours at
+// once. The returned restore removes the floor again with another
+// `pulumi up`; by then the new live colour has real CPU metrics, and the
+// HPA's scale-down stabilization window keeps it from dropping pods the
+// moment the floor goes.
 func (r *run) scaleUp(ctx context.Context, live, target string) (restore func(), err error) {
 	liveHPA, err := r.getHPA(ctx, live)
 	if err != nil {
@@ -498,36 +623,29 @@ func (r *run) scaleUp(ctx context.Context, live, target string) (restore func(),
 	if err != nil {
 		return nil, err
 	}
-	normal := int32(1) // the API's default when minReplicas is unset
+	current := int32(1) // the API's default when minReplicas is unset
 	if th.Spec.MinReplicas != nil {
-		normal = *th.Spec.MinReplicas
+		current = *th.Spec.MinReplicas
 	}
-	if s, ok := th.Metadata.Annotations[NormalMinAnnotation]; ok {
-		// An earlier release was interrupted before it restored the floor.
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return nil, fmt.Errorf("hpa flashscale-%s: annotation %s=%q is not a number", target, NormalMinAnnotation, s)
-		}
-		normal = int32(n)
-		r.logf("hpa flashscale-%s still carries %s=%d from an interrupted release", target, NormalMinAnnotation, n)
-	}
+	restore = func() { r.restoreFloors() }
 	want := liveHPA.Status.CurrentReplicas
 	if th.Spec.MaxReplicas > 0 && want > th.Spec.MaxReplicas {
 		r.logf("%s runs %d replicas, more than %s's HPA maximum %d: scaling to the maximum", live, want, target, th.Spec.MaxReplicas)
 		want = th.Spec.MaxReplicas
 	}
-	r.logf("%s runs %d replicas; %s's normal HPA minimum is %d", live, liveHPA.Status.CurrentReplicas, target, normal)
-	if want <= normal {
-		r.logf("%s's normal minimum already covers it: nothing to scale", target)
-		if _, ok := th.Metadata.Annotations[NormalMinAnnotation]; ok {
-			return func() { r.restoreHPA(target, normal) }, nil
-		}
-		return func() {}, nil
+	r.logf("%s runs %d replicas; %s's HPA minimum is %d", live, liveHPA.Status.CurrentReplicas, target, current)
+	if want <= current {
+		r.logf("%s's minimum already covers it: nothing to scale", target)
+		return restore, nil
 	}
-	if err := r.patchHPA(ctx, target, want, &normal); err != nil {
+	if err := r.configSet(ctx, FloorKey(target), strconv.Itoa(int(want))); err != nil {
 		return nil, err
 	}
-	restore = func() { r.restoreHPA(target, normal) }
+	r.stepf("pulumi up: raise %s's HPA minimum to %d", target, want)
+	if err := r.up(ctx); err != nil {
+		restore()
+		return nil, fmt.Errorf("raising %s's floor: %w", target, err)
+	}
 	if err := r.waitReady(ctx, target, want); err != nil {
 		restore()
 		return nil, err
@@ -535,13 +653,19 @@ func (r *run) scaleUp(ctx context.Context, live, target string) (restore func(),
 	return restore, nil
 }
 
-func (r *run) restoreHPA(color string, normal int32) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+// restoreFloors returns both colours to their normal HPA minimum
+// (hpaMinReplicas). It runs on its own context, like flipBack.
+func (r *run) restoreFloors() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	r.logf("returning hpa flashscale-%s to its normal minimum %d", color, normal)
-	if err := r.patchHPA(ctx, color, normal, nil); err != nil {
-		// Not fatal to the release; the annotation lets the next one fix it.
-		r.logf("WARNING: could not restore hpa flashscale-%s minReplicas=%d: %v", color, normal, err)
+	removed, err := r.removeFloors(ctx)
+	if err == nil && removed {
+		r.stepf("pulumi up: return the HPA minimums to hpaMinReplicas")
+		err = r.up(ctx)
+	}
+	if err != nil {
+		// Not fatal to the release; the next release removes it too.
+		r.logf("WARNING: could not remove the raised HPA floor (%s/%s): %v", FloorKey(Blue), FloorKey(Green), err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,8 +29,11 @@ func TestMain(m *testing.M) {
 
 // The stand-in pulumi keeps each stack's config in <dir>/<stack>.config
 // (key=value lines) and, on `up`, copies it to <stack>.applied: what the
-// "cluster" now runs. It appends every call to calls.log. Setting
-// <dir>/fail-up to N makes the N-th `up` fail.
+// "cluster" now runs; each colour's HPA minimum becomes its
+// <colour>MinReplicas, or hpaMinReplicas (hpa-<colour>.base) without one,
+// as the infra program applies it. It appends every call to calls.log.
+// Setting <dir>/fail-up to N makes the N-th `up` fail. `refresh` of the
+// Ingress makes siteUrl the address in ingress-url, as the next `up` would.
 const pulumiStandIn = `#!/bin/sh
 d='@DIR@'
 echo "pulumi $*" >> "$d/calls.log"
@@ -50,18 +54,30 @@ case "$1 $2" in
 	grep -v "^$key=" "$conf" > "$conf.tmp" || true
 	echo "$key=$4" >> "$conf.tmp"
 	mv "$conf.tmp" "$conf" ;;
+"config rm")
+	key=${3#flashscale:}
+	grep -v "^$key=" "$conf" > "$conf.tmp" || true
+	mv "$conf.tmp" "$conf" ;;
 "stack output")
 	case "$3" in
 	siteUrl) cat "$d/siteUrl" ;;
+	ingressUrn) echo 'urn:pulumi:dev::flashscale::flashscale:infra:ClusterLayer$flashscale:infra:Traffic$kubernetes:networking.k8s.io/v1:Ingress::flashscale-traffic-ingress' ;;
 	kubeconfig) echo '{"apiVersion": "v1", "kind": "Config", "clusters": []}' ;;
 	*) echo "error: current stack does not have output property '$3'" >&2; exit 255 ;;
 	esac ;;
+"refresh --target")
+	[ -f "$d/ingress-url" ] && cp "$d/ingress-url" "$d/siteUrl"
+	echo "Refreshing ($stack): 1 unchanged" ;;
 "up --yes")
 	n=$(( $(cat "$d/ups" 2>/dev/null || echo 0) + 1 ))
 	echo $n > "$d/ups"
 	echo "Updating ($stack):"
 	if [ "$n" = "$(cat "$d/fail-up" 2>/dev/null)" ]; then echo "error: update failed (stand-in)" >&2; exit 255; fi
 	cp "$conf" "$d/$stack.applied"
+	for c in blue green; do
+		floor=$(sed -n "s/^${c}MinReplicas=//p" "$d/$stack.applied")
+		echo "${floor:-$(cat "$d/hpa-$c.base")}" > "$d/hpa-$c.min"
+	done
 	echo "Resources: 2 changed" ;;
 *)
 	echo "stand-in pulumi: unsupported: $*" >&2; exit 2 ;;
@@ -69,9 +85,11 @@ esac
 `
 
 // The stand-in kubectl serves the colours' HPAs and Deployments from files
-// (hpa-<colour>.min/.max/.current, .anno for the normal-min annotation).
-// A Deployment's ready pods follow the HPA floor at once, unless
-// stuck-<colour> exists.
+// (hpa-<colour>.min/.max/.current) and the Ingress's load balancer address
+// from ingress-host (none while the file is missing, or until
+// ingress-after gets requests). A Deployment's ready pods follow the HPA
+// floor at once, unless stuck-<colour> exists. It only reads: any write is
+// refused, as the release must change nothing behind Pulumi's back.
 const kubectlStandIn = `#!/bin/sh
 d='@DIR@'
 kc=none
@@ -81,29 +99,23 @@ name=$3
 c=${name#flashscale-}
 case "$1 $2" in
 "get hpa")
-	anno=
-	[ -f "$d/hpa-$c.anno" ] && anno="\"flashscale.io/normal-min-replicas\": \"$(cat "$d/hpa-$c.anno")\""
-	printf '{"metadata": {"name": "%s", "annotations": {%s}}, "spec": {"minReplicas": %s, "maxReplicas": %s}, "status": {"currentReplicas": %s}}\n' \
-		"$name" "$anno" "$(cat "$d/hpa-$c.min")" "$(cat "$d/hpa-$c.max")" "$(cat "$d/hpa-$c.current")" ;;
+	printf '{"metadata": {"name": "%s"}, "spec": {"minReplicas": %s, "maxReplicas": %s}, "status": {"currentReplicas": %s}}\n' \
+		"$name" "$(cat "$d/hpa-$c.min")" "$(cat "$d/hpa-$c.max")" "$(cat "$d/hpa-$c.current")" ;;
 "get deployment")
 	min=$(cat "$d/hpa-$c.min") cur=$(cat "$d/hpa-$c.current")
 	ready=$(( min > cur ? min : cur ))
 	[ -f "$d/stuck-$c" ] && ready=$cur
 	printf '{"status": {"readyReplicas": %s}}\n' "$ready" ;;
-"patch hpa")
-	p= prev=
-	for a in "$@"; do
-		[ "$prev" = -p ] && p=$a
-		prev=$a
-	done
-	echo "$p" | sed -n 's/.*"minReplicas":\([0-9]*\).*/\1/p' > "$d/hpa-$c.min"
-	case "$p" in
-	*'normal-min-replicas":null'*) rm -f "$d/hpa-$c.anno" ;;
-	*) echo "$p" | sed -n 's/.*normal-min-replicas":"\([0-9]*\)".*/\1/p' > "$d/hpa-$c.anno" ;;
-	esac
-	echo "horizontalpodautoscaler.autoscaling/$name patched" ;;
+"get ingress")
+	n=$(( $(cat "$d/ingress-gets" 2>/dev/null || echo 0) + 1 ))
+	echo $n > "$d/ingress-gets"
+	lb=
+	if [ -f "$d/ingress-host" ] && [ "$n" -ge "$(cat "$d/ingress-after" 2>/dev/null || echo 1)" ]; then
+		lb="{\"hostname\": \"$(cat "$d/ingress-host")\"}"
+	fi
+	printf '{"metadata": {"name": "%s", "annotations": {"alb.ingress.kubernetes.io/listen-ports": "[{\\"HTTP\\":80}]"}}, "status": {"loadBalancer": {"ingress": [%s]}}}\n' "$name" "$lb" ;;
 *)
-	echo "stand-in kubectl: unsupported: $*" >&2; exit 1 ;;
+	echo "stand-in kubectl: refused: $*" >&2; exit 1 ;;
 esac
 `
 
@@ -135,14 +147,19 @@ func newWorld(t *testing.T, config map[string]string) *world {
 	}
 	t.Setenv("PATH", w.dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	var conf strings.Builder
-	for _, k := range []string{"activeColor", "blueVersion", "greenVersion"} {
+	keys := make([]string, 0, len(config))
+	for k := range config {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
 		fmt.Fprintf(&conf, "%s=%s\n", k, config[k])
 	}
 	w.write("dev.config", conf.String())
 	w.write("dev.applied", conf.String())
 	for file, v := range map[string]string{
-		"hpa-blue.min": "2", "hpa-blue.max": "10", "hpa-blue.current": "6",
-		"hpa-green.min": "2", "hpa-green.max": "10", "hpa-green.current": "2",
+		"hpa-blue.base": "2", "hpa-blue.min": "2", "hpa-blue.max": "10", "hpa-blue.current": "6",
+		"hpa-green.base": "2", "hpa-green.min": "2", "hpa-green.max": "10", "hpa-green.current": "2",
 	} {
 		w.write(file, v)
 	}
@@ -306,19 +323,23 @@ func TestDeployFlipsAfterIdleSmokeAndScaling(t *testing.T) {
 		`^pulumi stack output kubeconfig --show-secrets --stack dev$`,
 		`^kubectl get hpa flashscale-blue -o json --namespace flashscale \[kubeconfig=stack\]$`,
 		`^kubectl get hpa flashscale-green -o json`,
-		`^kubectl patch hpa flashscale-green --type merge -p {"metadata":{"annotations":{"flashscale.io/normal-min-replicas":"2"}},"spec":{"minReplicas":6}}`,
+		// The floor is stack config, applied by Pulumi: one field manager.
+		`^pulumi config set greenMinReplicas 6 --stack dev$`,
+		`^pulumi up --yes --non-interactive --stack dev$`,
 		`^kubectl get deployment flashscale-green -o json`,
 		`^pulumi config set activeColor green --stack dev$`,
 		`^pulumi up --yes`,
 		`^lb build-info preview=false -> green 1.1.0-bbbbbbb $`,
-		`^kubectl patch hpa flashscale-green --type merge -p {"metadata":{"annotations":{"flashscale.io/normal-min-replicas":null}},"spec":{"minReplicas":2}}`,
+		`^pulumi config rm greenMinReplicas --stack dev$`,
+		`^pulumi up --yes --non-interactive --stack dev$`,
 	)
-	if f := first(calls, `preview=false -> green`); f < idx[10] {
-		t.Errorf("live traffic reached green (call %d) before the flip was applied (call %d)", f, idx[10])
+	if f := first(calls, `preview=false -> green`); f < idx[11] {
+		t.Errorf("live traffic reached green (call %d) before the flip was applied (call %d)", f, idx[11])
 	}
-	if n := count(calls, `^pulumi up`); n != 2 {
-		t.Errorf("%d pulumi up calls, want 2", n)
+	if n := count(calls, `^pulumi up`); n != 4 {
+		t.Errorf("%d pulumi up calls, want 4 (roll out, floor, flip, floor back)", n)
 	}
+	assertReadOnlyKubectl(t, calls)
 	if n := count(calls, `config set blueVersion`); n != 0 {
 		t.Errorf("the live colour's version was changed")
 	}
@@ -326,18 +347,43 @@ func TestDeployFlipsAfterIdleSmokeAndScaling(t *testing.T) {
 	if got["activeColor"] != "green" || got["greenVersion"] != "1.1.0-bbbbbbb" || got["blueVersion"] != "1.0.0-aaaaaaa" {
 		t.Errorf("stack config after deploy = %v", got)
 	}
-	if m := w.read("hpa-green.min"); m != "2" {
-		t.Errorf("green HPA minimum is %s after the release, want its normal 2", m)
-	}
-	if _, err := os.Stat(filepath.Join(w.dir, "hpa-green.anno")); err == nil {
-		t.Error("the normal-min annotation was left on the green HPA")
-	}
+	assertNoFloor(t, w)
 	if _, err := os.Stat(w.read("kubeconfig-path")); !os.IsNotExist(err) {
 		t.Errorf("the kubeconfig written from the stack output was left behind: %v", err)
 	}
 	for _, want := range []string{"PASS  build-info  color=green version=1.1.0-bbbbbbb", "done: green is live with 1.1.0-bbbbbbb"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+// assertReadOnlyKubectl: every change goes through Pulumi, so no kubectl
+// call may write (the HPA would get a second field manager and the next
+// `pulumi up` a server-side-apply conflict).
+func assertReadOnlyKubectl(t *testing.T, calls []string) {
+	t.Helper()
+	for _, c := range calls {
+		if strings.HasPrefix(c, "kubectl ") && !strings.HasPrefix(c, "kubectl get ") {
+			t.Errorf("kubectl wrote to the cluster: %s", c)
+		}
+	}
+}
+
+// assertNoFloor: after a release both floors are gone from the stack config
+// and from what was applied, and the HPAs are back at hpaMinReplicas.
+func assertNoFloor(t *testing.T, w *world) {
+	t.Helper()
+	for _, file := range []string{"dev.config", "dev.applied"} {
+		for k, v := range w.config(file) {
+			if strings.HasSuffix(k, "MinReplicas") {
+				t.Errorf("%s still holds %s=%s", file, k, v)
+			}
+		}
+	}
+	for _, c := range []string{"blue", "green"} {
+		if m := w.read("hpa-" + c + ".min"); m != "2" {
+			t.Errorf("%s HPA minimum is %s after the release, want its normal 2", c, m)
 		}
 	}
 }
@@ -356,7 +402,7 @@ func TestFailedIdleSmokeNeverFlips(t *testing.T) {
 	}
 	calls := w.calls()
 	inOrder(t, calls, `^pulumi config set greenVersion 1.2.0-broken`, `^pulumi up`, `preview=true -> green 1.2.0-broken 503`)
-	for _, never := range []string{`config set activeColor`, `^kubectl patch`, `preview=false -> green`} {
+	for _, never := range []string{`config set activeColor`, `MinReplicas`, `preview=false -> green`} {
 		if n := count(calls, never); n != 0 {
 			t.Errorf("%d calls matching %q after a failed idle smoke", n, never)
 		}
@@ -375,7 +421,8 @@ func TestRollbackAfterFlip(t *testing.T) {
 		setup func(*world)
 		why   string
 	}{
-		{"flip apply fails", func(w *world) { w.write("fail-up", "2") }, "update failed"},
+		// The first up rolls out, the second raises the floor, the third flips.
+		{"flip apply fails", func(w *world) { w.write("fail-up", "3") }, "update failed"},
 		{"live smoke fails", func(w *world) { w.brokenLive.Store("green") }, "smoke of green 1.1.0-bbbbbbb failed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -391,20 +438,21 @@ func TestRollbackAfterFlip(t *testing.T) {
 			calls := w.calls()
 			inOrder(t, calls,
 				`^lb build-info preview=true -> green 1.1.0-bbbbbbb $`,
-				`^kubectl patch hpa flashscale-green .*"minReplicas":6`,
+				`^pulumi config set greenMinReplicas 6 `,
+				`^pulumi up`,
 				`^pulumi config set activeColor green`,
 				`^pulumi up`,
 				`^pulumi config set activeColor blue`,
+				// The floor goes in the same up as the flip back.
+				`^pulumi config rm greenMinReplicas `,
 				`^pulumi up`,
-				`^lb build-info preview=false -> blue 1.0.0-aaaaaaa $`,
+				`^lb build-info preview=false -> blue 1.0.0-aaaaaaa ?$`, // the log's last line: trimmed
 			)
-			inOrder(t, calls, `^pulumi config set activeColor blue`, `^kubectl patch hpa flashscale-green .*"minReplicas":2`)
+			assertReadOnlyKubectl(t, calls)
 			if got := w.config("dev.applied"); got["activeColor"] != "blue" {
 				t.Errorf("applied activeColor = %q, want blue after the rollback", got["activeColor"])
 			}
-			if m := w.read("hpa-green.min"); m != "2" {
-				t.Errorf("green HPA minimum is %s, want 2 restored", m)
-			}
+			assertNoFloor(t, w)
 		})
 	}
 }
@@ -420,22 +468,80 @@ func TestScaleTimeoutNeverFlips(t *testing.T) {
 	if n := count(calls, `config set activeColor`); n != 0 {
 		t.Error("flipped although the idle colour never reached the live colour's size")
 	}
-	inOrder(t, calls, `^kubectl patch hpa flashscale-green .*"minReplicas":6`, `^kubectl patch hpa flashscale-green .*"minReplicas":2`)
+	inOrder(t, calls, `^pulumi config set greenMinReplicas 6 `, `^pulumi up`, `^pulumi config rm greenMinReplicas `, `^pulumi up`)
+	assertNoFloor(t, w)
 }
 
-func TestInterruptedReleaseFloorIsRestored(t *testing.T) {
-	// An earlier release died with green's floor raised to 6: the
-	// annotation, not the current minimum, is green's normal floor.
-	w := newWorld(t, blueLive)
+func TestInterruptedReleaseFloorIsRemoved(t *testing.T) {
+	// An earlier release died with green's floor raised to 6 and a floor
+	// left on blue: the next release sizes green from blue's replicas and
+	// leaves no floor behind on either colour.
+	cfg := map[string]string{"greenMinReplicas": "6", "blueMinReplicas": "3"}
+	for k, v := range blueLive {
+		cfg[k] = v
+	}
+	w := newWorld(t, cfg)
 	w.write("hpa-green.min", "6")
-	w.write("hpa-green.anno", "2")
+	w.write("hpa-blue.min", "3")
 	w.write("hpa-blue.current", "8")
 	if code, _, stderr := w.run(deployArgs(w, "1.1.0-bbbbbbb")...); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	inOrder(t, w.calls(),
-		`^kubectl patch hpa flashscale-green .*normal-min-replicas":"2".*"minReplicas":8`,
-		`^kubectl patch hpa flashscale-green .*null.*"minReplicas":2`)
+		`^pulumi config set greenMinReplicas 8 `,
+		`^pulumi config set activeColor green`,
+		`^pulumi config rm blueMinReplicas `,
+		`^pulumi config rm greenMinReplicas `,
+		`^pulumi up`)
+	assertNoFloor(t, w)
+}
+
+// TestPendingSiteURL: on a first deploy the stack output siteUrl may still
+// be "pending" (the Ingress was saved before the ALB had an address). The
+// release waits for the address on the Ingress itself, smokes that, and
+// refreshes the Ingress so the next `pulumi up` exports the real siteUrl.
+func TestPendingSiteURL(t *testing.T) {
+	w := newWorld(t, blueLive)
+	host := strings.TrimPrefix(w.lb.URL, "http://")
+	w.write("siteUrl", "pending: the ALB has no address yet")
+	w.write("ingress-host", host)
+	w.write("ingress-after", "3") // the controller writes it after two polls
+	w.write("ingress-url", w.lb.URL)
+	args := []string{"deploy", "--stack", "dev", "--version", "1.1.0-bbbbbbb"}
+	if code, _, stderr := w.run(append(args, fast...)...); code != 0 {
+		t.Fatalf("deploy exit %d: %s", code, stderr)
+	}
+	calls := w.calls()
+	inOrder(t, calls,
+		`^pulumi up`,
+		`^pulumi stack output siteUrl --stack dev$`,
+		`^kubectl get ingress flashscale -o json --namespace flashscale`,
+		`^kubectl get ingress flashscale -o json`,
+		`^kubectl get ingress flashscale -o json`,
+		`^pulumi stack output ingressUrn --stack dev$`,
+		`^pulumi refresh --target urn:pulumi:dev::flashscale::.*Ingress::flashscale-traffic-ingress --yes --non-interactive --stack dev$`,
+		`^lb build-info preview=true -> green 1.1.0-bbbbbbb $`,
+		`^lb build-info preview=false -> green 1.1.0-bbbbbbb $`,
+	)
+	if n := count(calls, `^pulumi refresh`); n != 1 {
+		t.Errorf("%d refreshes, want 1 (the URL is resolved once per run)", n)
+	}
+	if got := w.read("siteUrl"); got != w.lb.URL {
+		t.Errorf("siteUrl after the release = %q, want the ALB's address", got)
+	}
+}
+
+func TestPendingSiteURLTimesOut(t *testing.T) {
+	w := newWorld(t, blueLive)
+	w.write("siteUrl", "pending: the ALB has no address yet")
+	args := append([]string{"deploy", "--stack", "dev", "--version", "1.1.0-bbbbbbb", "--address-timeout", "300ms"}, fast...)
+	code, _, stderr := w.run(args...)
+	if code != 1 || !strings.Contains(stderr, "has no address after 300ms") {
+		t.Fatalf("exit %d stderr %q; want a clear address timeout", code, stderr)
+	}
+	if n := count(w.calls(), `^lb `); n != 0 {
+		t.Errorf("smoked %d times without an address", n)
+	}
 }
 
 func TestRollbackCommandFlipsOnly(t *testing.T) {
@@ -502,5 +608,19 @@ func TestUsageAndBadConfig(t *testing.T) {
 		if code != tc.code || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%q: exit %d stderr %q; want %d and %q", tc.args, code, stderr, tc.code, tc.want)
 		}
+	}
+}
+
+// TestStatusOnlyReads: with siteUrl still pending, status says so and
+// neither waits for the load balancer nor refreshes the stack.
+func TestStatusOnlyReads(t *testing.T) {
+	w := newWorld(t, blueLive)
+	w.write("siteUrl", "pending: the ALB has no address yet")
+	code, stdout, stderr := w.run("status", "--stack", "dev")
+	if code != 0 || !strings.Contains(stdout, `site: unknown (stack output siteUrl is "pending: the ALB has no address yet")`) {
+		t.Fatalf("status exit %d stdout %q stderr %q", code, stdout, stderr)
+	}
+	if n := count(w.calls(), `^kubectl|^pulumi refresh|config set|^pulumi up`); n != 0 {
+		t.Errorf("status changed or waited on something: %d calls", n)
 	}
 }
