@@ -122,7 +122,7 @@ func PlatformWorkloads() []Workload {
 	grafana.CPUMilli += 2 * grafanaSidecarRequests.CPUMilli
 	grafana.MemoryMi += 2 * grafanaSidecarRequests.MemoryMi
 	return []Workload{prometheusRequests, alertmanagerRequests, grafana, operatorRequests,
-		kubeStateMetricsRequests, lbControllerRequests, metricsServerRequests, coreDNSRequests}
+		kubeStateMetricsRequests, lbControllerRequests, metricsServerRequests, coreDNSRequests, yaceRequests}
 }
 
 // CapacityReport is the result of packing pods onto nodes.

@@ -80,6 +80,11 @@ var ConfigKeys = []ConfigKey{
 	{Name: "dbPassword", Type: "string", Required: true, Secret: true, Declared: true, Description: "Master password of the database (secret, 8 to 128 printable ASCII characters, none of / @ \" or space)."},
 	{Name: "grafanaAdminPassword", Type: "string", Required: true, Secret: true, Declared: true, Description: "Grafana admin password (secret, at least 8 characters)."},
 	{Name: "adminToken", Type: "string", Secret: true, Description: "Optional admin API token passed to the service as FLASHSCALE_ADMIN_TOKEN (secret; not declared in Pulumi.yaml so it can stay unset)."},
+	{Name: "alertSlackWebhookUrl", Type: "string", Required: true, Secret: true, Declared: true, Description: "Slack (or Slack-compatible) incoming webhook URL, https: every alert but the chart's Watchdog and InfoInhibitor is posted there (secret)."},
+	{Name: "alertSlackChannel", Type: "string", Description: "Optional channel (#name) overriding the webhook's default channel (not declared in Pulumi.yaml: optional without a default)."},
+	{Name: "alertPagerDutyRoutingKey", Type: "string", Secret: true, Description: "Optional PagerDuty Events API v2 integration key: critical alerts page through it (secret; without it critical alerts only reach the channel; not declared in Pulumi.yaml)."},
+	{Name: "alertPagerDutyUrl", Type: "string", Description: "Optional PagerDuty Events API v2 URL, e.g. https://events.eu.pagerduty.com/v2/enqueue for an EU account (default: PagerDuty's; not declared in Pulumi.yaml)."},
+	{Name: "prometheusStorageSize", Type: "string", Default: "20Gi", Declared: true, Description: "Size of Prometheus's persistent volume (gp3 via the EBS CSI driver), so its data survive a pod eviction during a sale; retention stops at 85% of it."},
 }
 
 // Dashboard is one Grafana dashboard file found in the dashboards directory.
@@ -138,6 +143,10 @@ type Config struct {
 	GrafanaAdminPassword pulumi.StringOutput
 	AdminToken           pulumi.StringOutput
 	HasAdminToken        bool
+
+	Alerting              AlertingConfig
+	PrometheusStorageSize string
+	PrometheusStorageMi   int64
 
 	ProjectRoot   string
 	DashboardsDir string
@@ -364,6 +373,8 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		r.fail("invalid config %s: (allowed: at least 8 characters)", fullKey("grafanaAdminPassword"))
 	}
 	c.AdminToken, _, c.HasAdminToken = r.secret("adminToken")
+	c.Alerting = readAlerting(r)
+	c.PrometheusStorageSize, c.PrometheusStorageMi = readPrometheusStorage(r)
 
 	c.ProjectRoot = projectRoot(ctx)
 	dir := r.str("dashboardsDir")

@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
@@ -12,12 +14,20 @@ import (
 type MonitoringArgs struct {
 	Config  *Config
 	Cluster *Cluster
+	// StorageClass, when set, is the gp3 StorageClass (EBS CSI driver)
+	// Prometheus's volume claims: the release waits for it.
+	StorageClass pulumi.Resource
 }
 
-// Monitoring is kube-prometheus-stack (Prometheus, Alertmanager, Grafana,
-// node-exporter, kube-state-metrics) in namespace `monitoring`, the repo's
-// dashboards as ConfigMaps for Grafana's sidecar, and the repo's alert rules
-// as a PrometheusRule.
+// PrometheusStorageClass is the StorageClass of Prometheus's volume: gp3 on
+// the EBS CSI driver (an EKS add-on), created with the cluster.
+const PrometheusStorageClass = "gp3"
+
+// Monitoring is kube-prometheus-stack (Prometheus on a persistent volume,
+// Alertmanager routing to the team, Grafana, node-exporter,
+// kube-state-metrics) in namespace `monitoring`, the repo's dashboards as
+// ConfigMaps for Grafana's sidecar, the repo's rules as a PrometheusRule, and
+// YACE bringing the stack's ALB and RDS CloudWatch metrics into Prometheus.
 type Monitoring struct {
 	pulumi.ResourceState
 
@@ -52,13 +62,26 @@ func monitoringValues(cfg *Config) pulumi.Map {
 				"podMonitorSelectorNilUsesHelmValues":     pulumi.Bool(false),
 				"ruleSelectorNilUsesHelmValues":           pulumi.Bool(false),
 				"retention":                               pulumi.String("10d"),
-				"resources":                               requestsValues(prometheusRequests),
+				// Retention by size too, so a busy sale cannot fill the
+				// volume and stop ingestion (Prometheus MB are MiB).
+				"retentionSize": pulumi.String(fmt.Sprintf("%dMB", cfg.PrometheusStorageMi*85/100)),
+				"resources":     requestsValues(prometheusRequests),
+				// The TSDB survives a pod eviction or a node replacement
+				// during the sale (an emptyDir would start from nothing).
+				"storageSpec": pulumi.Map{
+					"volumeClaimTemplate": pulumi.Map{
+						"spec": pulumi.Map{
+							"storageClassName": pulumi.String(PrometheusStorageClass),
+							"accessModes":      pulumi.StringArray{pulumi.String("ReadWriteOnce")},
+							"resources": pulumi.Map{
+								"requests": pulumi.Map{"storage": pulumi.String(cfg.PrometheusStorageSize)},
+							},
+						},
+					},
+				},
 			},
 		},
-		"alertmanager": pulumi.Map{
-			"enabled":          pulumi.Bool(true),
-			"alertmanagerSpec": pulumi.Map{"resources": requestsValues(alertmanagerRequests)},
-		},
+		"alertmanager":       alertmanagerValues(),
 		"prometheusOperator": pulumi.Map{"resources": requestsValues(operatorRequests)},
 		"kube-state-metrics": pulumi.Map{"resources": requestsValues(kubeStateMetricsRequests)},
 		"prometheus-node-exporter": pulumi.Map{
@@ -119,6 +142,16 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		return nil, err
 	}
 
+	// Alertmanager reads this Secret from its first start: create it first.
+	amConfig, err := newAlertmanagerConfig(ctx, name+"-alertmanager-config", cfg, inNs...)
+	if err != nil {
+		return nil, err
+	}
+	releaseDeps := []pulumi.Resource{adminSecret, amConfig, args.Cluster.NodeGroup}
+	if args.StorageClass != nil {
+		releaseDeps = append(releaseDeps, args.StorageClass)
+	}
+
 	release, err := helmv3.NewRelease(ctx, name+"-release", &helmv3.ReleaseArgs{
 		Name:           pulumi.String(MonitoringRelease),
 		Chart:          pulumi.String(MonitoringChart),
@@ -129,8 +162,14 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		CleanupOnFail:  pulumi.Bool(true),
 		Timeout:        pulumi.Int(900),
 		Values:         monitoringValues(cfg),
-	}, withOpts(inNs, pulumi.DependsOn([]pulumi.Resource{adminSecret, args.Cluster.NodeGroup}))...)
+	}, withOpts(inNs, pulumi.DependsOn(releaseDeps))...)
 	if err != nil {
+		return nil, err
+	}
+
+	// YACE's ServiceMonitor needs the release's CRDs.
+	if _, err := newCloudWatchExporter(ctx, name+"-yace", cfg, args.Cluster, monitoringTags(cfg),
+		withOpts(inNs, pulumi.DependsOn([]pulumi.Resource{release}))...); err != nil {
 		return nil, err
 	}
 
@@ -175,4 +214,14 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		return nil, err
 	}
 	return c, nil
+}
+
+// monitoringTags are the stack's AWS tags for the IAM objects monitoring
+// creates (the same keys as the rest of the stack).
+func monitoringTags(cfg *Config) pulumi.StringMap {
+	return pulumi.StringMap{
+		"project":    pulumi.String(cfg.Project),
+		"stack":      pulumi.String(cfg.Stack),
+		"managed-by": pulumi.String("pulumi"),
+	}
 }
