@@ -11,7 +11,7 @@ BUILD_TIME ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS    := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).BuildTime=$(BUILD_TIME)
 GOBUILD    := CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)"
 
-.PHONY: all web build release-tools image run test deps test-go test-web test-e2e test-locust fuzz bench lint clean
+.PHONY: all web build release-tools image run test deps test-go test-web test-e2e test-locust fuzz bench lint clean dashboards
 
 all: build
 
@@ -47,9 +47,16 @@ test: deps build test-go test-web test-e2e test-locust
 deps:
 	bash .ci/deps.sh
 
+# The dashboard and alert-rule tests run on Prometheus 3.x, as production
+# does: built from its Go module once, cached outside the clone.
 test-go:
 	go vet ./...
-	FLASHSCALE_REQUIRE_POSTGRES=1 FLASHSCALE_REQUIRE_TOOLS=1 FLASHSCALE_BIN=$(CURDIR)/bin/flashscale go test -count=1 -timeout 30m ./...
+	prom3=$$(bash .ci/prometheus3/build.sh) && \
+	FLASHSCALE_PROMETHEUS_DIR=$$prom3 FLASHSCALE_REQUIRE_POSTGRES=1 FLASHSCALE_REQUIRE_TOOLS=1 FLASHSCALE_BIN=$(CURDIR)/bin/flashscale go test -count=1 -timeout 30m ./...
+
+## dashboards: regenerate dashboards/*.json from dashboards/boards (the tests require it)
+dashboards:
+	go run ./dashboards/generate
 
 test-web: webapp/node_modules/.package-lock.json
 	cd webapp && npm run lint && npm test

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what the test suite talks to for real: PostgreSQL,
-# Prometheus + promtool, Locust, Chromium, Groovy (and Node/npm for the web shop).
+# Prometheus + promtool, Alertmanager + amtool, Locust, Chromium, Groovy (and
+# Node/npm for the web shop). Prometheus 3.x, which CI also runs the
+# dashboard tests on, is built from Go by .ci/prometheus3/build.sh (make test).
 # Idempotent: a machine that has them running is left alone. Needs root
 # (or sudo) only when something is missing.
 set -euo pipefail
@@ -12,6 +14,9 @@ need=()
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/bin/prometheus ] || need+=(prometheus)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# amtool checks and routes the rendered Alertmanager config; the live test
+# delivers real alerts through the server (dashboards/).
+{ command -v amtool >/dev/null 2>&1 && [ -x /usr/bin/prometheus-alertmanager ]; } || need+=(prometheus-alertmanager)
 /usr/bin/python3 -c 'import locust' >/dev/null 2>&1 || need+=(python3-locust)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
@@ -39,4 +44,4 @@ if ! pg_up; then
   for _ in $(seq 1 30); do pg_up && break; sleep 1; done
 fi
 pg_up || { echo "deps: PostgreSQL does not answer on 127.0.0.1:5432" >&2; exit 1; }
-echo "deps: PostgreSQL, Prometheus, promtool, Locust, Chromium and npm are ready"
+echo "deps: PostgreSQL, Prometheus, promtool, Alertmanager, amtool, Locust, Chromium and npm are ready"

@@ -11,7 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 )
 
@@ -133,8 +135,10 @@ func checkPanels(t *testing.T, d dashboard) {
 func TestQueriesParseAndNameOnlyKnownMetrics(t *testing.T) {
 	ds := loadDashboards(t)
 	external := externalMetrics(t)
+	rules := loadRules(t)
+	recorded := recordedMetrics(rules)
 	qs := append(panelQueries(ds), variableQueries(t, ds)...)
-	qs = append(qs, alertQueries(loadRules(t))...)
+	qs = append(qs, alertQueries(rules)...)
 	used, reported := map[string]bool{}, map[string]bool{}
 	for _, q := range qs {
 		for _, color := range []string{"blue", ".*", "(blue|green)"} {
@@ -154,7 +158,7 @@ func TestQueriesParseAndNameOnlyKnownMetrics(t *testing.T) {
 			for _, n := range names {
 				if _, ok := external[n]; ok {
 					used[n] = true
-				} else if !serviceMetric(n) && !reported[q.String()+n] {
+				} else if !serviceMetric(n) && !recorded[n] && !reported[q.String()+n] {
 					reported[q.String()+n] = true
 					t.Errorf("%s: metric %s is neither the service's (flashscale_*, go_*, process_*) nor listed in k8s-metrics.txt", q, n)
 				}
@@ -204,17 +208,23 @@ func hasMatcher(ms []*labels.Matcher, name string, typ labels.MatchType, value s
 	})
 }
 
-// wantAlerts are the alerts issue 5 asks for.
+// wantAlerts are the alerts issues 5 and 14 ask for, by name and severity.
+// kube-prometheus-stack's own KubeHpaMaxedOut and KubePodCrashLooping cover
+// an HPA at its maximum and restarting pods: they are not repeated here.
 var wantAlerts = []string{
-	"FlashScaleHighErrorRatio",      // high error ratio
-	"FlashScaleLatencyHigh",         // p99 over the 250 ms SLO
-	"FlashScaleCheckoutLatencyHigh", // checkout p99 over the 500 ms SLO
-	"FlashScaleHPAMaxedOut",         // HPA pinned at max replicas
-	"FlashScalePodRestarting",       // pods restarting
-	"FlashScaleProductSoldOut",      // a product's stock reached zero (notice)
-	"FlashScaleTargetDown",          // scrape target down
-	"FlashScaleMetricsAbsent",       // no scrape target at all
+	"FlashScaleHighErrorRatio/critical",          // high error ratio
+	"FlashScaleLatencyHigh/warning",              // p99 over the 250 ms SLO
+	"FlashScaleCheckoutLatencyHigh/warning",      // placed-order p99 over the 500 ms SLO
+	"FlashScaleProductSoldOut/info",              // a product's stock reached zero (notice)
+	"FlashScaleTargetDown/warning",               // scrape target down
+	"FlashScaleMetricsAbsent/critical",           // no scrape target at all
+	"FlashScaleHPAScalingInactive/critical",      // the HPA cannot scale (no metrics)
+	"FlashScaleCheckoutErrorBudgetBurn/critical", // checkout SLO: 14.4x burn over 1h and 5m
+	"FlashScaleCheckoutErrorBudgetBurn/warning",  // checkout SLO: 6x burn over 6h and 30m
 }
+
+// recordingRule is the level:metric:operations naming of recording rules.
+var recordingRule = regexp.MustCompile(`^[a-z_]+:[a-z0-9_]+:[a-z0-9_]+$`)
 
 var severities = []string{"critical", "warning", "info"}
 
@@ -234,19 +244,29 @@ func TestAlertRulesAreComplete(t *testing.T) {
 	}
 
 	anchors := docAnchors(t, "../docs/dashboards.md")
-	seen := map[string]bool{}
+	seen, records := map[string]bool{}, map[string]bool{}
 	for _, r := range loadRules(t) {
-		if r.Alert == "" {
-			t.Errorf("rule %q is not an alert", r.Record)
+		if r.Record != "" {
+			if !recordingRule.MatchString(r.Record) || records[r.Record] {
+				t.Errorf("recording rule %q: want a unique level:metric:operations name", r.Record)
+			}
+			records[r.Record] = true
+			checkKeepsNamespace(t, "recording rule "+r.Record, r.Expr)
 			continue
 		}
-		if seen[r.Alert] {
-			t.Errorf("alert %s defined twice", r.Alert)
+		key := r.Alert + "/" + r.Labels["severity"]
+		if seen[key] {
+			t.Errorf("alert %s defined twice with severity %s", r.Alert, r.Labels["severity"])
 		}
-		seen[r.Alert] = true
+		seen[key] = true
 		if !slices.Contains(severities, r.Labels["severity"]) {
 			t.Errorf("%s: severity %q, want one of %v", r.Alert, r.Labels["severity"], severities)
 		}
+		// One bad scrape or evaluation must never page anyone.
+		if d, err := model.ParseDuration(r.For); err != nil || d <= 0 {
+			t.Errorf("%s: for: %q, want a duration", r.Alert, r.For)
+		}
+		checkKeepsNamespace(t, "alert "+r.Alert, r.Expr)
 		for _, a := range []string{"summary", "description", "runbook_url"} {
 			if strings.TrimSpace(r.Annotations[a]) == "" {
 				t.Errorf("%s: no %s annotation", r.Alert, a)
@@ -267,6 +287,29 @@ func TestAlertRulesAreComplete(t *testing.T) {
 	if a := wantAlerts; len(seen) != len(a) {
 		t.Errorf("%d alerts defined, %d expected: update wantAlerts and the docs with a new alert", len(seen), len(a))
 	}
+}
+
+// checkKeepsNamespace fails an aggregation that drops the namespace label:
+// Alertmanager groups and inhibits by it, and an alert without it cannot be
+// told from another namespace's (kube-prometheus-stack's InfoInhibitor
+// muted the sold-out notice that way).
+func checkKeepsNamespace(t *testing.T, what, expr string) {
+	t.Helper()
+	e, err := promQL.ParseExpr(expr)
+	if err != nil {
+		t.Errorf("%s: %v", what, err)
+		return
+	}
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		a, ok := n.(*parser.AggregateExpr)
+		if !ok {
+			return nil
+		}
+		if a.Without == slices.Contains(a.Grouping, "namespace") {
+			t.Errorf("%s: %s drops the namespace label", what, a)
+		}
+		return nil
+	})
 }
 
 // promtool compares the full list of firing alerts at each eval_time, so an
@@ -303,6 +346,9 @@ func TestEveryAlertIsUnitTested(t *testing.T) {
 		}
 	}
 	for _, r := range loadRules(t) {
+		if r.Alert == "" {
+			continue // recording rules are exercised by the alerts that read them
+		}
 		if !fires[r.Alert] {
 			t.Errorf("%s: no unit test shows it firing", r.Alert)
 		}

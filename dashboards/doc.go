@@ -1,7 +1,10 @@
 // Package dashboards holds FlashScale's observability as code: the Grafana
-// dashboards (*.json, one per dashboard, provisioned by infra/ as ConfigMaps
-// for Grafana's dashboard sidecar) and the Prometheus alerting rules
-// (alerts/flashscale-rules.yaml, deployed as a PrometheusRule).
+// dashboards (*.json, one per dashboard, generated from the Go code in
+// dashboards/boards by `go run ./dashboards/generate`, provisioned by infra/
+// as ConfigMaps for Grafana's dashboard sidecar), the Prometheus alerting
+// and recording rules (alerts/flashscale-rules.yaml, deployed as a
+// PrometheusRule), Alertmanager's routing (dashboards/alerting) and the
+// CloudWatch metrics brought in by YACE (dashboards/cloudwatch).
 //
 // The package has no logic; its tests are the point. On sale day the old
 // system's operators met "Grafana: No Data", missing custom metrics and

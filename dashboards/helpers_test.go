@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
+
+	"github.com/flashscale/flashscale/dashboards/cloudwatch"
 )
 
 // The subset of Grafana's dashboard JSON model that the tests check.
@@ -285,7 +288,7 @@ func serviceMetric(name string) bool {
 }
 
 // Exporters a line of k8s-metrics.txt may name.
-var knownExporters = []string{"kube-state-metrics", "cadvisor", "node-exporter", "prometheus"}
+var knownExporters = []string{"kube-state-metrics", "cadvisor", "node-exporter", "prometheus", "yace"}
 
 // externalMetrics reads k8s-metrics.txt: metric name → exporter.
 func externalMetrics(t *testing.T) map[string]string {
@@ -314,6 +317,21 @@ func externalMetrics(t *testing.T) map[string]string {
 			t.Errorf("k8s-metrics.txt:%d: %s listed twice", n, f[0])
 		}
 		m[f[0]] = f[1]
+	}
+	// The CloudWatch exporter exports exactly what infra/ configures it
+	// with, under YACE's names: the list must say the same.
+	configured := map[string]bool{}
+	for _, cw := range cloudwatch.Metrics {
+		name := cloudwatch.PromName(cw)
+		configured[name] = true
+		if m[name] != "yace" {
+			t.Errorf("k8s-metrics.txt: %s (%s %s %s, configured in dashboards/cloudwatch) is not listed as yace", name, cw.Namespace, cw.Name, cw.Statistic)
+		}
+	}
+	for name, exporter := range m {
+		if exporter == "yace" && !configured[name] {
+			t.Errorf("k8s-metrics.txt: %s is listed as yace but dashboards/cloudwatch does not configure it", name)
+		}
 	}
 	return m
 }
@@ -357,6 +375,17 @@ func loadRules(t *testing.T) []rule {
 	return rs
 }
 
+// recordedMetrics are the series the rule file's recording rules write.
+func recordedMetrics(rs []rule) map[string]bool {
+	m := map[string]bool{}
+	for _, r := range rs {
+		if r.Record != "" {
+			m[r.Record] = true
+		}
+	}
+	return m
+}
+
 func alertQueries(rs []rule) []query {
 	var qs []query
 	for _, r := range rs {
@@ -376,12 +405,57 @@ func requireTool(t *testing.T, name string) string {
 	if p := "/usr/bin/" + name; fileExists(p) {
 		return p
 	}
-	msg := fmt.Sprintf("%s is not installed (Debian: apt-get install prometheus)", name)
+	pkg := "prometheus"
+	if name == "amtool" || strings.Contains(name, "alertmanager") {
+		pkg = "prometheus-alertmanager"
+	}
+	msg := fmt.Sprintf("%s is not installed (Debian: apt-get install %s)", name, pkg)
 	if required() {
 		t.Fatalf("%s, and CI requires it", msg)
 	}
 	t.Skipf("NOT PROVEN: %s; skipping outside CI", msg)
 	return ""
+}
+
+// prometheusTool finds prometheus or promtool for the tests that run them.
+// FLASHSCALE_PROMETHEUS_DIR names a directory holding both, the Prometheus
+// 3.x that production runs (kube-prometheus-stack 82.8.0 ships v3.10.0);
+// make test builds it with .ci/prometheus3/build.sh and sets the variable.
+// Where CI runs, those are required: a rule or query that only Debian's
+// 2.42 accepts proves nothing about the cluster. On a developer machine
+// without it the Debian binaries serve, and the test says so.
+func prometheusTool(t *testing.T, name string) string {
+	t.Helper()
+	if dir := os.Getenv("FLASHSCALE_PROMETHEUS_DIR"); dir != "" {
+		p := filepath.Join(dir, name)
+		if !fileExists(p) {
+			t.Fatalf("FLASHSCALE_PROMETHEUS_DIR=%s has no %s (build it with bash .ci/prometheus3/build.sh)", dir, name)
+		}
+		return checkMajor(t, p)
+	}
+	if required() {
+		t.Fatalf("%s 3.x is required where CI runs, as production runs it: set FLASHSCALE_PROMETHEUS_DIR to the output of bash .ci/prometheus3/build.sh (make test does)", name)
+	}
+	p := requireTool(t, name)
+	t.Logf("NOTE: FLASHSCALE_PROMETHEUS_DIR is unset: using %s (%s), not the Prometheus 3.x production runs", p, version(p))
+	return p
+}
+
+// checkMajor fails a binary that is not Prometheus 3.
+func checkMajor(t *testing.T, p string) string {
+	t.Helper()
+	v := version(p)
+	if !regexp.MustCompile(`version 3\.`).MatchString(v) {
+		t.Fatalf("%s is %q, want Prometheus 3.x", p, v)
+	}
+	t.Logf("using %s (%s)", p, v)
+	return p
+}
+
+func version(p string) string {
+	out, _ := exec.Command(p, "--version").CombinedOutput()
+	first, _, _ := strings.Cut(string(out), "\n")
+	return strings.TrimSpace(first)
 }
 
 func required() bool {

@@ -27,31 +27,42 @@ import (
 	promapi "github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+
+	"github.com/flashscale/flashscale/service/postgres/pgtest"
 )
 
 // The scrape job as Kubernetes names it: a ServiceMonitor's job label is
 // the Service's name (flashscale-<colour>) unless it sets jobLabel, and its
 // targets carry namespace and, through podTargetLabels, the pod's color.
 const (
-	scrapeJob   = "flashscale-blue"
-	appVersion  = "dashboards-proof"
-	soldOutItem = "mi-power-bank-20k"
+	scrapeJob  = "flashscale-blue"
+	appVersion = "dashboards-proof"
 )
 
 // TestDashboardsAgainstLivePrometheus is the proof that no panel about the
 // service shows "No Data": the real binary, scraped by a real Prometheus
 // that also loads the real alerting rules, answers every service query of
 // every panel after a little real traffic.
+//
+// The same run proves alert delivery: Prometheus sends its alerts to a real
+// Alertmanager running the configuration infra/ deploys (dashboards/alerting),
+// whose Slack and PagerDuty receivers point at a webhook server in this
+// test. The sold-out notice must reach the channel although the chart's
+// InfoInhibitor fires for its namespace, and a critical alert must page.
 func TestDashboardsAgainstLivePrometheus(t *testing.T) {
-	promBin := requireTool(t, "prometheus")
+	promBin := prometheusTool(t, "prometheus")
+	amBin := alertmanagerBinary(t)
 	bin := flashscaleBinary(t)
+	dbURL := pgtest.NewDatabase(t)
 	ds := loadDashboards(t)
 	rules := loadRules(t)
 	dir := t.TempDir()
 
-	shop := startFlashscale(t, bin, dir)
-	prom := startPrometheus(t, promBin, dir, shop.port)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	hooks := newWebhooks(t)
+	am := startAlertmanager(t, amBin, dir, hooks)
+	shop := startFlashscale(t, bin, dir, dbURL)
+	prom := startPrometheus(t, promBin, dir, shop.port, am.port)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
 	// Rates need at least two samples in their window.
@@ -63,16 +74,18 @@ func TestDashboardsAgainstLivePrometheus(t *testing.T) {
 	idle := time.Now()
 	time.Sleep(2 * time.Second)
 
-	driveTraffic(t, shop)
+	tr := driveTraffic(t, shop)
 	waitFor(t, ctx, "Prometheus to scrape the traffic", func() error {
 		return expectValue(ctx, prom, fmt.Sprintf(`flashscale_orders_placed_total{job=%q} >= 1
 			and on () flashscale_checkout_rejections_total{reason="sold_out"} >= 1
 			and on () flashscale_checkout_rejections_total{reason="invalid"} >= 1
-			and on () flashscale_product_stock{product=%q} == 0`, scrapeJob, soldOutItem), nil)
+			and on () flashscale_product_stock{product=%q} == 0
+			and on () flashscale_db_pool_acquires_total >= 1`, scrapeJob, tr.soldOut), nil)
 	})
 	time.Sleep(2 * time.Second) // two more scrapes after the traffic
 	busy := time.Now()
 
+	recorded := recordedMetrics(rules)
 	var live, k8s int
 	for _, q := range panelQueries(ds) {
 		names, err := metricNames(mustExpand(t, q, "blue"))
@@ -80,7 +93,9 @@ func TestDashboardsAgainstLivePrometheus(t *testing.T) {
 			t.Errorf("%s: %v", q, err)
 			continue
 		}
-		if !slices.ContainsFunc(names, func(n string) bool { return !serviceMetric(n) && n != "up" }) {
+		// The service's own series, up, and what the rule file records from
+		// them all exist here; anything else is an exporter's.
+		if !slices.ContainsFunc(names, func(n string) bool { return !serviceMetric(n) && n != "up" && !recorded[n] }) {
 			live++
 			checkServiceQuery(t, ctx, prom, q, idle, busy)
 			continue
@@ -94,10 +109,11 @@ func TestDashboardsAgainstLivePrometheus(t *testing.T) {
 	}
 	t.Logf("evaluated %d service queries with data, %d Kubernetes queries accepted", live, k8s)
 
-	checkExpectations(t, ctx, prom, ds, idle, busy)
+	checkExpectations(t, ctx, prom, ds, idle, busy, tr)
 	checkColourVariable(t, ctx, prom)
 	checkMetricsExported(t, shop, ds, rules)
-	checkRulesLoaded(t, ctx, prom, rules)
+	checkRulesLoaded(t, ctx, prom, rules, tr)
+	checkDelivery(t, ctx, am, hooks, tr)
 }
 
 // checkServiceQuery evaluates one service query after the traffic, for one
@@ -164,13 +180,19 @@ var expectations = []expectation{
 	{"flashscale-flash-sale", "Checkout rejection ratio by reason", all(0), byLabel("reason", map[string]float64{
 		"sold_out": 1.0 / 3, "invalid": 1.0 / 3, "shed": 0, "sale_not_active": 0, "purchase_limit": 0, "idempotency_key_reused": 0})},
 	{"flashscale-flash-sale", "Products sold out", all(0), all(1)},
-	{"flashscale-flash-sale", "Stock left now", nil, withLabels(model.LabelSet{"product": soldOutItem})},
+	{"flashscale-flash-sale", "Checkout SLO: bad ratio", all(0), all(0)},
+	{"flashscale-flash-sale", "Shed checkouts per second", nil, all(0)},
+	{"flashscale-service", "Checkout admission: slots in use vs limit", nil, all(0)},
 }
 
-func checkExpectations(t *testing.T, ctx context.Context, prom v1.API, ds []dashboard, idle, busy time.Time) {
+func checkExpectations(t *testing.T, ctx context.Context, prom v1.API, ds []dashboard, idle, busy time.Time, tr traffic) {
 	t.Helper()
 	qs := panelQueries(ds)
-	for _, e := range expectations {
+	// The sold-out product is the one the traffic chose; the admission
+	// limit is the service's default (FLASHSCALE_CHECKOUT_MAX_INFLIGHT).
+	exps := append(slices.Clip(expectations),
+		expectation{"flashscale-flash-sale", "Stock left now", nil, withLabels(model.LabelSet{"product": model.LabelValue(tr.soldOut)})})
+	for _, e := range exps {
 		i := slices.IndexFunc(qs, func(q query) bool { return q.dashboard == e.dashboard && q.panel == e.panel })
 		if i < 0 {
 			t.Errorf("%s: no panel %q", e.dashboard, e.panel)
@@ -288,30 +310,50 @@ func checkMetricsExported(t *testing.T, shop *flashscale, ds []dashboard, rules 
 // checkRulesLoaded proves the real Prometheus loads the rule file and
 // evaluates every rule without error, and that the sold-out notice goes
 // off for the product the traffic sold out, and only for it.
-func checkRulesLoaded(t *testing.T, ctx context.Context, prom v1.API, rules []rule) {
+func checkRulesLoaded(t *testing.T, ctx context.Context, prom v1.API, rules []rule, tr traffic) {
 	t.Helper()
 	res, err := prom.Rules(ctx, nil)
 	if err != nil {
 		t.Fatalf("GET /api/v1/rules: %v", err)
 	}
 	loaded := map[string]v1.AlertingRule{}
+	records := map[string]v1.RecordingRule{}
 	for _, g := range res.Groups {
 		for _, r := range g.Rules {
-			if a, ok := r.(v1.AlertingRule); ok {
-				loaded[a.Name] = a
+			switch r := r.(type) {
+			case v1.AlertingRule:
+				loaded[r.Name+"/"+string(r.Labels["severity"])] = r
+			case v1.RecordingRule:
+				records[r.Name] = r
 			}
 		}
 	}
 	for _, r := range rules {
-		a, ok := loaded[r.Alert]
+		if r.Record != "" {
+			rec, ok := records[r.Record]
+			switch {
+			case !ok:
+				t.Errorf("Prometheus did not load recording rule %s", r.Record)
+			case rec.Health != v1.RuleHealthGood:
+				t.Errorf("recording rule %s: health %q, last error %q", r.Record, rec.Health, rec.LastError)
+			}
+			continue
+		}
+		a, ok := loaded[r.Alert+"/"+r.Labels["severity"]]
 		switch {
 		case !ok:
-			t.Errorf("Prometheus did not load alert %s", r.Alert)
+			t.Errorf("Prometheus did not load alert %s (%s)", r.Alert, r.Labels["severity"])
 		case a.Health != v1.RuleHealthGood:
 			t.Errorf("alert %s: health %q, last error %q", r.Alert, a.Health, a.LastError)
 		}
 	}
+	// After the traffic the checkout SLO's ratio exists and reads 0: one
+	// order placed, nothing failed or shed.
+	waitFor(t, ctx, "the checkout SLO's recording rules", func() error {
+		return expectValue(ctx, prom, `namespace:flashscale_checkout_bad:ratio_rate5m{namespace="flashscale"}`, all(0))
+	})
 
+	soldOutItem := tr.soldOut
 	waitFor(t, ctx, "the sold-out notice for "+soldOutItem, func() error {
 		alerts, err := prom.Alerts(ctx)
 		if err != nil {
@@ -322,8 +364,8 @@ func checkRulesLoaded(t *testing.T, ctx context.Context, prom v1.API, rules []ru
 			switch a.Labels["alertname"] {
 			case "FlashScaleProductSoldOut":
 				soldOut = append(soldOut, string(a.Labels["product"]))
-			case "FlashScaleHighErrorRatio":
-				t.Errorf("FlashScaleHighErrorRatio is %s, yet no request failed: %v", a.State, a.Labels)
+			case "FlashScaleHighErrorRatio", "FlashScaleCheckoutErrorBudgetBurn":
+				t.Errorf("%s is %s, yet no request failed: %v", a.Labels["alertname"], a.State, a.Labels)
 			}
 		}
 		if !slices.Equal(soldOut, []string{soldOutItem}) {
@@ -400,11 +442,35 @@ func waitFor(t *testing.T, ctx context.Context, what string, cond func() error) 
 
 // ---------------------------------------------------------------- traffic
 
+// traffic is what driveTraffic chose from the live catalog: the product
+// it bought and the one it sold out.
+type traffic struct{ bought, soldOut string }
+
 // driveTraffic does what a shopper and an operator do during a sale:
 // browse, quote, buy, sell a product out, buy it anyway, send a bad form
 // and follow a dead link. Each status is the API contract's (README.md).
-func driveTraffic(t *testing.T, shop *flashscale) {
+// Products come from the catalog the binary seeded, whatever it holds.
+func driveTraffic(t *testing.T, shop *flashscale) traffic {
 	t.Helper()
+	status, body := shop.do(t, "GET", "/api/products", nil, nil)
+	if status != http.StatusOK {
+		t.Fatalf("GET /api/products: %d %s", status, body)
+	}
+	var catalog struct{ Products []shopProduct }
+	if err := json.Unmarshal(body, &catalog); err != nil {
+		t.Fatal(err)
+	}
+	var buyable []string
+	for _, p := range catalog.Products {
+		if p.Stock > 0 && p.on(time.Now()) {
+			buyable = append(buyable, p.ID)
+		}
+	}
+	if len(buyable) < 2 {
+		t.Fatalf("the seeded catalog has %d products on sale and in stock, want 2 (one to buy, one to sell out)", len(buyable))
+	}
+	tr := traffic{bought: buyable[0], soldOut: buyable[1]}
+
 	customer := map[string]string{"name": "Asha Rao", "email": "asha@example.com",
 		"phone": "+91 98765 43210", "address": "12 MG Road, Bengaluru 560001"}
 	checkout := func(product string, c map[string]string) map[string]any {
@@ -420,12 +486,12 @@ func driveTraffic(t *testing.T, shop *flashscale) {
 		want         int
 	}{
 		{"GET", "/api/products", nil, nil, http.StatusOK},
-		{"GET", "/api/products/dell-inspiron-15", nil, nil, http.StatusOK},
-		{"POST", "/api/cart/quote", map[string]any{"items": []map[string]any{{"productId": "boat-airdopes-141", "quantity": 2}}}, nil, http.StatusOK},
-		{"POST", "/api/checkout", checkout("boat-airdopes-141", customer), map[string]string{"Idempotency-Key": "dash-proof-1"}, http.StatusCreated},
-		{"PUT", "/api/admin/products/" + soldOutItem + "/stock", map[string]int{"stock": 0}, admin, http.StatusOK},
-		{"POST", "/api/checkout", checkout(soldOutItem, customer), map[string]string{"Idempotency-Key": "dash-proof-2"}, http.StatusConflict},
-		{"POST", "/api/checkout", checkout("boat-airdopes-141", badCustomer), map[string]string{"Idempotency-Key": "dash-proof-3"}, http.StatusUnprocessableEntity},
+		{"GET", "/api/products/" + tr.bought, nil, nil, http.StatusOK},
+		{"POST", "/api/cart/quote", map[string]any{"items": []map[string]any{{"productId": tr.bought, "quantity": 1}}}, nil, http.StatusOK},
+		{"POST", "/api/checkout", checkout(tr.bought, customer), map[string]string{"Idempotency-Key": "dash-proof-1"}, http.StatusCreated},
+		{"PUT", "/api/admin/products/" + tr.soldOut + "/stock", map[string]int{"stock": 0}, admin, http.StatusOK},
+		{"POST", "/api/checkout", checkout(tr.soldOut, customer), map[string]string{"Idempotency-Key": "dash-proof-2"}, http.StatusConflict},
+		{"POST", "/api/checkout", checkout(tr.bought, badCustomer), map[string]string{"Idempotency-Key": "dash-proof-3"}, http.StatusUnprocessableEntity},
 		{"GET", "/api/products/no-such-product", nil, nil, http.StatusNotFound},
 	}
 	for _, s := range steps {
@@ -433,6 +499,19 @@ func driveTraffic(t *testing.T, shop *flashscale) {
 			t.Fatalf("%s %s: status %d, want %d: %s", s.method, s.path, got, s.want, body)
 		}
 	}
+	return tr
+}
+
+// shopProduct is the part of the API's Product the traffic needs.
+type shopProduct struct {
+	ID           string     `json:"id"`
+	Stock        int        `json:"stock"`
+	SaleStartsAt *time.Time `json:"saleStartsAt"`
+	SaleEndsAt   *time.Time `json:"saleEndsAt"`
+}
+
+func (p shopProduct) on(at time.Time) bool {
+	return (p.SaleStartsAt == nil || !at.Before(*p.SaleStartsAt)) && (p.SaleEndsAt == nil || at.Before(*p.SaleEndsAt))
 }
 
 // ---------------------------------------------------------------- processes
@@ -496,7 +575,7 @@ func flashscaleBinary(t *testing.T) string {
 	return out
 }
 
-func startFlashscale(t *testing.T, bin, dir string) *flashscale {
+func startFlashscale(t *testing.T, bin, dir, databaseURL string) *flashscale {
 	t.Helper()
 	token := randomHex(t)
 	jar, _ := cookiejar.New(nil)
@@ -516,6 +595,9 @@ func startFlashscale(t *testing.T, bin, dir string) *flashscale {
 			exec.Command(bin, "serve"), append(env,
 				"PORT="+strconv.Itoa(port),
 				"FLASHSCALE_DATA_DIR="+data,
+				// The production store: its pool exports flashscale_db_pool_*.
+				"DATABASE_URL="+databaseURL,
+				"FLASHSCALE_DB_MAX_CONNS=4",
 				"DEPLOY_COLOR=blue",
 				"APP_VERSION="+appVersion,
 				"FLASHSCALE_ADMIN_TOKEN="+token,
@@ -533,7 +615,7 @@ func startFlashscale(t *testing.T, bin, dir string) *flashscale {
 // startPrometheus runs Prometheus with one scrape job against the service,
 // labelled as the ServiceMonitor labels it in Kubernetes, and with the real
 // alerting rules loaded.
-func startPrometheus(t *testing.T, bin, dir string, shopPort int) v1.API {
+func startPrometheus(t *testing.T, bin, dir string, shopPort, amPort int) v1.API {
 	t.Helper()
 	rulesPath := filepath.Join(dir, "flashscale-rules.yaml")
 	b, err := Files.ReadFile(RulesFile)
@@ -549,6 +631,11 @@ func startPrometheus(t *testing.T, bin, dir string, shopPort int) v1.API {
   evaluation_interval: 1s
 rule_files:
   - %q
+  - %q
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ["127.0.0.1:%d"]
 scrape_configs:
   - job_name: %s
     static_configs:
@@ -557,31 +644,41 @@ scrape_configs:
           namespace: flashscale
           service: flashscale-blue
           color: blue
-`, rulesPath, scrapeJob, shopPort)
+`, rulesPath, chartRulesPath(t, dir), amPort, scrapeJob, shopPort)
 	configPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	_, base := startOnFreePort(t, "prometheus", dir, func(port, attempt int) *exec.Cmd {
+		return exec.Command(bin,
+			"--config.file="+configPath,
+			"--storage.tsdb.path="+filepath.Join(dir, fmt.Sprintf("tsdb-%d", attempt)),
+			fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port))
+	})
+	client, err := promapi.NewClient(promapi.Config{Address: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v1.NewAPI(client)
+}
+
+// startOnFreePort starts a server that is ready when GET /-/ready answers
+// 200, on a free port (retrying when another process took the port first),
+// and returns its port and base URL.
+func startOnFreePort(t *testing.T, name, dir string, command func(port, attempt int) *exec.Cmd) (int, string) {
+	t.Helper()
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		port := freePort(t)
 		base := fmt.Sprintf("http://127.0.0.1:%d", port)
-		lastErr = startProcess(t, "prometheus", filepath.Join(dir, fmt.Sprintf("prometheus-%d.log", attempt)),
-			exec.Command(bin,
-				"--config.file="+configPath,
-				"--storage.tsdb.path="+filepath.Join(dir, fmt.Sprintf("tsdb-%d", attempt)),
-				fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port),
-			), []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, base+"/-/ready")
+		lastErr = startProcess(t, name, filepath.Join(dir, fmt.Sprintf("%s-%d.log", name, attempt)),
+			command(port, attempt), []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, base+"/-/ready")
 		if lastErr == nil {
-			client, err := promapi.NewClient(promapi.Config{Address: base})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return v1.NewAPI(client)
+			return port, base
 		}
 	}
-	t.Fatalf("starting prometheus: %v", lastErr)
-	return nil
+	t.Fatalf("starting %s: %v", name, lastErr)
+	return 0, ""
 }
 
 // startProcess starts cmd, logging to logPath, and waits until readyURL

@@ -10,7 +10,7 @@ import (
 // the server would load it (syntax, PromQL, templates); test rules runs the
 // unit tests in alerts/flashscale-rules.test.yaml on its rule engine.
 func TestRulesWithPromtool(t *testing.T) {
-	promtool := requireTool(t, "promtool")
+	promtool := prometheusTool(t, "promtool")
 	for _, args := range [][]string{
 		{"check", "rules", "flashscale-rules.yaml"},
 		{"test", "rules", "flashscale-rules.test.yaml"},

@@ -2,15 +2,20 @@
 """Check the CSV statistics of a headless Locust run of locustfile.py.
 
     check_stats.py PREFIX [--expect-outcome sold_out] [--allow-shed] [--peak-users N]
+                   [--audit FILE --server-orders N] [--faults FILE]
 
 PREFIX is what was given to `locust --csv`: PREFIX_stats.csv,
 PREFIX_failures.csv, PREFIX_exceptions.csv and PREFIX_stats_history.csv are
-read. Each check prints one line; the last line is
+read. --audit is the locustfile's FS_AUDIT_FILE and --server-orders the
+server's flashscale_orders_placed_total after the run: together they prove
+no order was lost or placed twice. --faults is fault_proxy.py's stats file:
+every kind of lost answer must have been injected. Each check prints one line; the last line is
 `locust: N passed, M failed`, and the exit status is 1 when any failed.
 """
 
 import argparse
 import csv
+import json
 import os
 import sys
 
@@ -25,10 +30,13 @@ def _rows(path):
         return list(csv.DictReader(f))
 
 
-def run_checks(prefix, expect_outcomes=(), allow_shed=False, peak_users=None, exit_codes=()):
+def run_checks(prefix, expect_outcomes=(), allow_shed=False, peak_users=None, exit_codes=(),
+               audit=None, server_orders=None, faults=None, every_route=True, spawned_users=None):
     """Return a list of (ok, description) for the run stored under prefix.
 
-    exit_codes are (process, code) pairs that must be 0.
+    exit_codes are (process, code) pairs that must be 0. audit is the
+    locustfile's audit (a dict), server_orders the orders the server placed;
+    faults the fault proxy's stats (a dict).
     """
     results = []
 
@@ -37,6 +45,23 @@ def run_checks(prefix, expect_outcomes=(), allow_shed=False, peak_users=None, ex
 
     for process, code in exit_codes:
         check(code == 0, f"{process} exited 0 (got {code})")
+
+    if audit is not None and server_orders is not None:
+        confirmed, unresolved = audit["confirmedOrders"], audit["unresolvedCheckouts"]
+        check(confirmed > 0, f"shoppers were confirmed orders ({confirmed})")
+        # Every confirmed order exists; any extra one can only come from a
+        # checkout whose answer was never received, even after retries.
+        check(confirmed <= server_orders <= confirmed + unresolved,
+              f"no order lost or placed twice: server placed {server_orders}, shoppers were confirmed "
+              f"{confirmed} (+{unresolved} never answered)")
+    if spawned_users is not None:
+        got = (audit or {}).get("spawnedUsers", 0)
+        check(got == spawned_users, f"Locust spawned the {spawned_users} users asked for with -u (got {got})")
+    if faults is not None:
+        kinds = faults.get("faults", {})
+        for kind in ("502", "504", "drop"):
+            n = kinds.get(kind, 0)
+            check(n > 0, f"the proxy lost checkout answers as {kind} ({n} times)")
 
     try:
         stats = _rows(prefix + "_stats.csv")
@@ -56,7 +81,7 @@ def run_checks(prefix, expect_outcomes=(), allow_shed=False, peak_users=None, ex
     check(not exceptions, "no exceptions in the locustfile"
           + ("" if not exceptions else f" (got {exceptions[0]['Message']!r})"))
 
-    for method, name in TASK_ROUTES:
+    for method, name in TASK_ROUTES if every_route else ():
         row = by_key.get((method, name))
         n = int(row["Request Count"]) if row else 0
         check(n > 0, f"{method} {name} exercised ({n} requests)")
@@ -101,9 +126,33 @@ def main(argv=None):
     ap.add_argument("--peak-users", type=int, help="the user count the load shape must have reached")
     ap.add_argument("--exit-code", action="append", default=[], type=_exit_code, metavar="PROCESS=CODE",
                     help="an exit status that must be 0, e.g. locust=0 (repeatable)")
+    ap.add_argument("--some-routes", action="store_true",
+                    help="do not require every task's route to be exercised (a short run)")
+    ap.add_argument("--spawned-users", type=int, help="the -u the run asked for (read from --audit)")
+    ap.add_argument("--audit", help="the locustfile's FS_AUDIT_FILE")
+    ap.add_argument("--server-orders", type=int, help="flashscale_orders_placed_total after the run")
+    ap.add_argument("--faults", help="fault_proxy.py's --stats-file")
     args = ap.parse_args(argv)
 
-    results = run_checks(args.prefix, args.expect_outcome, args.allow_shed, args.peak_users, args.exit_code)
+    audit = faults = None
+    pre = []
+    for path, what in ((args.audit, "audit"), (args.faults, "faults")):
+        if not path:
+            continue
+        try:
+            with open(path) as f:
+                data = json.load(f)
+        except (OSError, ValueError) as e:
+            pre.append((False, f"read the {what} file {path}: {e}"))
+            continue
+        if what == "audit":
+            audit = data
+        else:
+            faults = data
+    if args.audit and args.server_orders is None:
+        pre.append((False, "--audit needs --server-orders"))
+    results = pre + run_checks(args.prefix, args.expect_outcome, args.allow_shed, args.peak_users, args.exit_code,
+                               audit, args.server_orders, faults, not args.some_routes, args.spawned_users)
     for ok, what in results:
         print(("ok   " if ok else "FAIL ") + what)
     passed = sum(1 for ok, _ in results if ok)

@@ -6,28 +6,38 @@ one, thinking 1-3 s between actions like the seed system's shoppers. Each
 Locust user is one shopper: its requests session keeps the fs_shopper cookie
 the server issues on first contact, so its orders stay its own.
 
+This file defines no load shape, so the seed's own command works as it did:
+
+    locust -f locustfile.py --headless -u 5000 -r 100 --run-time 30m --host ...
+
+The sale's ramp (500 -> 3000 -> 5000 users with a step at sale opening) is
+one extra file away: -f locustfile.py,flash_sale_shape.py (see
+flash_sale_shape.py and README.md beside this file).
+
 Expected flash-sale outcomes are not failures:
   * 409 sold_out on checkout is recorded as a success under
     "/api/checkout [sold_out]";
   * 503 overloaded (load shedding) is recorded as a success under
     "<route> [overloaded]" and retried after Retry-After with the same
     Idempotency-Key, up to FS_SHED_RETRIES times; a shopper still shed after
-    that gives up, and that is a failure of the route.
-Anything else that is not the route's success is a failure.
-
-FlashSaleShape ramps 500 -> 3000 -> 5000 users, holds, and ramps down. Set
-FS_SHAPE=off to run plain -u/-r/-t instead. Environment knobs are listed in
-README.md beside this file.
+    that gives up, and that is a failure of the route;
+  * a checkout whose answer was lost (transport error or timeout, 502, 504)
+    is recorded under "/api/checkout [unknown_outcome]" and retried with the
+    same Idempotency-Key, up to FS_UNKNOWN_RETRIES times. Once a retry
+    answers 201, the key is sent once more ("/api/checkout [replay]"): it
+    must replay the very same order, or the request fails.
+Anything else that is not the route's success is a failure. Every request
+has a timeout (FS_REQUEST_TIMEOUT seconds).
 """
 
 import itertools
-import math
+import json
 import os
 import random
 import uuid
 
 import gevent
-from locust import HttpUser, LoadTestShape, between, task
+from locust import HttpUser, between, events, task
 
 from shopper_routes import (
     CHECKOUT,
@@ -37,7 +47,10 @@ from shopper_routes import (
     PRODUCT,
     PRODUCTS,
     QUOTE,
+    REPLAY,
     SOLD_OUT,
+    UNKNOWN_OUTCOME,
+    UNKNOWN_STATUSES,
     outcome_name,
 )
 
@@ -55,9 +68,33 @@ HOT_RATIO = _env_float("FS_HOT_RATIO", 0.25)
 HOT_PRODUCT = os.environ.get("FS_HOT_PRODUCT", "")
 SHED_RETRIES = int(_env_float("FS_SHED_RETRIES", 3))
 SHED_MAX_WAIT = _env_float("FS_SHED_MAX_WAIT", 10.0)
+UNKNOWN_RETRIES = int(_env_float("FS_UNKNOWN_RETRIES", 3))
+# Connect and read timeout of every request: a shopper's browser gives up
+# too, and a request without one can hang a Locust user for ever.
+REQUEST_TIMEOUT = _env_float("FS_REQUEST_TIMEOUT", 10.0)
+# Where to write the run's order audit at the end (JSON), for locust/ci.sh.
+AUDIT_FILE = os.environ.get("FS_AUDIT_FILE", "")
 ORDERS_PAGE = 20
 
 _shopper_ids = itertools.count(1)
+
+# What every shopper of this process was told, for the no-loss audit.
+audit = {"confirmed": set(), "unresolved": 0, "unknown": 0, "replays": 0, "spawned": 0}
+
+
+@events.spawning_complete.add_listener
+def _spawned(user_count, **_kwargs):
+    audit["spawned"] = max(audit["spawned"], user_count)
+
+
+@events.quitting.add_listener
+def _write_audit(environment, **_kwargs):
+    if not AUDIT_FILE:
+        return
+    with open(AUDIT_FILE, "w") as f:
+        json.dump({"confirmedOrders": len(audit["confirmed"]), "unresolvedCheckouts": audit["unresolved"],
+                   "unknownOutcomes": audit["unknown"], "replays": audit["replays"],
+                   "spawnedUsers": audit["spawned"]}, f)
 
 
 def _error_code(response):
@@ -73,6 +110,12 @@ def _retry_after(response):
     except ValueError:
         seconds = 1.0
     return min(max(seconds, 0.1), SHED_MAX_WAIT)
+
+
+def _backoff(attempt):
+    """Exponential backoff with jitter for a lost answer: 0.5 s, 1 s, 2 s..."""
+    base = min(0.5 * (2 ** attempt), SHED_MAX_WAIT)
+    return base + random.uniform(0, base / 2)
 
 
 class Shopper(HttpUser):
@@ -91,21 +134,29 @@ class Shopper(HttpUser):
         self.products = []
         self.etag = None
         self.order_ids = []
+        self.unresolved = 0  # checkouts whose answer was lost and never came on a retry
         self.bought = {}  # product id -> units, to respect maxPerShopper
         self.browse()
 
-    def _request(self, route, path, ok, expected=(), check=None, **kwargs):
-        """Send one logical request, retrying shed attempts.
+    def _request(self, route, path, ok, expected=(), check=None, retry_unknown=False, stat=None, **kwargs):
+        """Send one logical request, retrying shed attempts (and, with
+        retry_unknown, attempts whose answer was lost).
 
         ok lists the success statuses; expected lists (status, code) pairs
         that are normal outcomes recorded under their own name; check, given
         a successful response, returns what is wrong with its body or None.
-        Returns the response, or None when it was a failure.
+        stat names the success row (default: the route template). Returns
+        (response or None when it failed, whether an answer was lost on the
+        way).
         """
-        method, name = route
-        for attempt in range(SHED_RETRIES + 1):
+        method = route[0]
+        name = stat or route[1]
+        kwargs.setdefault("timeout", REQUEST_TIMEOUT)
+        shed = lost = 0
+        while True:
             with self.client.request(method, path, name=name, catch_response=True, **kwargs) as r:
                 if r.status_code in ok:
+                    self._resolved(lost)
                     problem = None
                     if check is not None:
                         try:
@@ -114,29 +165,53 @@ class Shopper(HttpUser):
                             problem = f"malformed body: {e!r}"
                     if problem:
                         r.failure(problem)
-                        return None
+                        return None, lost > 0
                     r.success()
-                    return r
+                    return r, lost > 0
                 code = _error_code(r)
                 if (r.status_code, code) in expected:
+                    self._resolved(lost)
                     r.request_meta["name"] = outcome_name(route, code)
                     r.success()
-                    return r
+                    return r, lost > 0
                 if r.status_code == 503 and code == OVERLOADED:
-                    if attempt == SHED_RETRIES:
-                        r.failure(f"overloaded: gave up after {attempt + 1} attempts")
-                        return None
+                    if shed == SHED_RETRIES:
+                        r.failure(f"overloaded: gave up after {shed + 1} attempts")
+                        return None, lost > 0
                     r.request_meta["name"] = outcome_name(route, OVERLOADED)
                     r.success()
+                    shed += 1
                     pause = _retry_after(r)
+                    pause += random.uniform(0, pause / 2)
+                elif retry_unknown and r.status_code in UNKNOWN_STATUSES:
+                    what = f"transport error {r.error}" if r.status_code == 0 else f"{r.status_code}"
+                    if lost == UNKNOWN_RETRIES:
+                        r.failure(f"answer lost ({what}): gave up after {lost + 1} attempts")
+                        return None, True
+                    if lost == 0:
+                        # Until an answer comes, the order may exist. Counted
+                        # now, so a shopper stopped mid-retry (the end of the
+                        # run) still accounts for it.
+                        self.unresolved += 1
+                        audit["unresolved"] += 1
+                    audit["unknown"] += 1
+                    r.request_meta["name"] = outcome_name(route, UNKNOWN_OUTCOME)
+                    r.success()
+                    pause = _backoff(lost)
+                    lost += 1
                 elif r.status_code == 0:
                     r.failure(f"transport error: {r.error}")
-                    return None
+                    return None, lost > 0
                 else:
                     r.failure(f"unexpected {r.status_code} {code or r.text[:120]}")
-                    return None
-            gevent.sleep(pause + random.uniform(0, pause / 2))
-        return None
+                    return None, lost > 0
+            gevent.sleep(pause)
+
+    def _resolved(self, lost):
+        """A definite answer arrived for a request whose earlier answer was lost."""
+        if lost:
+            self.unresolved -= 1
+            audit["unresolved"] -= 1
 
     @task(5)
     def browse(self):
@@ -177,25 +252,61 @@ class Shopper(HttpUser):
         if product is None:
             return self.browse()
         body = {"items": [{"productId": product["id"], "quantity": 1}], "customer": self.customer}
-        # One key per purchase attempt; shed retries reuse it so a retry can
-        # never place a second order.
+        # One key per purchase attempt; every retry reuses it (shed, or the
+        # answer lost), so a retry can never place a second order.
         headers = {"Idempotency-Key": str(uuid.uuid4())}
 
         def check(r):
-            self.order_ids.append(r.json()["order"]["id"])
-            self.bought[product["id"]] = self.bought.get(product["id"], 0) + 1
+            order_id = r.json()["order"]["id"]
+            if order_id in self.order_ids:
+                return f"a new Idempotency-Key returned order {order_id}, placed before"
+            return None
 
-        self._request(CHECKOUT, CHECKOUT[1], ok=(201,), expected=((409, SOLD_OUT),),
-                      json=body, headers=headers, check=check)
+        r, lost = self._request(CHECKOUT, CHECKOUT[1], ok=(201,), expected=((409, SOLD_OUT),),
+                                json=body, headers=headers, check=check, retry_unknown=True)
+        if r is None:
+            if lost:
+                # The order may exist: count it against the per-shopper cap
+                # so a later purchase never runs into purchase_limit.
+                self.bought[product["id"]] = self.bought.get(product["id"], 0) + 1
+            return
+        if r.status_code != 201:
+            return
+        order_id = r.json()["order"]["id"]
+        self.order_ids.append(order_id)
+        audit["confirmed"].add(order_id)
+        self.bought[product["id"]] = self.bought.get(product["id"], 0) + 1
+        if lost:
+            self._replay(body, headers, order_id)
+
+    def _replay(self, body, headers, order_id):
+        """After a lost answer, the same key must give back the same order:
+        the one guarantee a shopper's retry relies on."""
+        def check(r):
+            got = r.json()["order"]["id"]
+            if got != order_id:
+                return f"replay of Idempotency-Key {headers['Idempotency-Key']} returned order {got}, want {order_id}"
+            if r.headers.get("Idempotent-Replayed") != "true":
+                return "replay answered without Idempotent-Replayed: true"
+            return None
+
+        if self._request(CHECKOUT, CHECKOUT[1], ok=(201,), stat=outcome_name(CHECKOUT, REPLAY),
+                         json=body, headers=headers, check=check)[0] is not None:
+            audit["replays"] += 1
 
     @task(1)
     def list_orders(self):
         def check(r):
             got = len(r.json()["orders"])
-            if got < min(len(self.order_ids), ORDERS_PAGE):
+            placed = len(self.order_ids)
+            if got < min(placed, ORDERS_PAGE):
                 # The list is per shopper: fewer orders than we placed means
                 # the cookie (our identity) was lost, or an order was.
-                return f"listed {got} orders, placed {len(self.order_ids)}"
+                return f"listed {got} orders, placed {placed}"
+            if placed + self.unresolved < ORDERS_PAGE and got > placed + self.unresolved:
+                # More orders than we were ever told of (or could have left
+                # behind unanswered): a retry placed a second order.
+                return f"listed {got} orders, placed {placed} (+{self.unresolved} unanswered)"
             return None
 
         self._request(ORDERS, f"{ORDERS[1]}?limit={ORDERS_PAGE}", ok=(200,), check=check)
@@ -220,56 +331,3 @@ class Shopper(HttpUser):
             return hot[0]
         in_stock = [p for p in under_limit if p.get("stock", 0) > 0]
         return random.choice(in_stock) if in_stock else None
-
-
-# (length in stages, users at the end of the stage). A ramp stage moves
-# linearly from the previous count; a hold stage repeats it.
-SALE_STAGES = (
-    (1, 500),   # doors open
-    (1, 500),
-    (1, 3000),  # the sale is announced
-    (1, 3000),
-    (1, 5000),  # peak
-    (2, 5000),
-    (1, 0),     # ramp down
-)
-
-
-def scaled_users(users, scale):
-    """Users for a stage at a scale; a non-empty stage keeps at least one."""
-    return 0 if users == 0 else max(1, math.ceil(users * scale))
-
-
-class FlashSaleShape(LoadTestShape):
-    """The seed's sale plan, 500 -> 3000 -> 5000 users, hold, ramp down.
-
-    FS_SHAPE_STAGE_SECONDS (default 120) is the length of one stage and
-    FS_SHAPE_SCALE (default 1) multiplies every user count, so
-    FS_SHAPE_SCALE=0.01 FS_SHAPE_STAGE_SECONDS=4 is a 32 s smoke test of the
-    same shape.
-    """
-
-    def __init__(self):
-        super().__init__()
-        self.stage_seconds = _env_float("FS_SHAPE_STAGE_SECONDS", 120.0)
-        self.scale = _env_float("FS_SHAPE_SCALE", 1.0)
-
-    def tick(self):
-        t = self.get_run_time()
-        start, prev = 0.0, 0
-        for length, users in SALE_STAGES:
-            seconds = length * self.stage_seconds
-            target = scaled_users(users, self.scale)
-            if t < start + seconds:
-                # Locust starts users at spawn_rate per second; this rate
-                # reaches the stage's count as the stage ends.
-                rate = max(1.0, abs(target - prev) / seconds)
-                return target, rate
-            start, prev = start + seconds, target
-        return None
-
-
-if os.environ.get("FS_SHAPE", "on").lower() in ("off", "0", "false", "no"):
-    # Locust picks up any LoadTestShape subclass in the locustfile and then
-    # ignores -u/-r, so switching the shape off means not exposing it.
-    del FlashSaleShape

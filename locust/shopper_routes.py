@@ -22,6 +22,17 @@ TASK_ROUTES = (PRODUCTS, PRODUCT, QUOTE, CHECKOUT, ORDERS, ORDER)
 
 SOLD_OUT = "sold_out"
 OVERLOADED = "overloaded"
+# A checkout whose answer never arrived (transport error, or a proxy's 502
+# or 504): the order may or may not exist, which is what Idempotency-Key is
+# for. The shopper retries with the same key.
+UNKNOWN_OUTCOME = "unknown_outcome"
+# The same key sent once more after such a retry succeeded: it must replay
+# the very order the retry returned.
+REPLAY = "replay"
+
+# Statuses a proxy or load balancer in front of the service answers when
+# the service's own answer was lost: the request may have been processed.
+UNKNOWN_STATUSES = (0, 502, 504)
 
 
 def outcome_name(route, outcome):

@@ -75,6 +75,24 @@ class CheckStatsTest(unittest.TestCase):
         failed = self.failed(peak_users=50, exit_codes=[("locust", 1), ("server", 0)])
         self.assertEqual(len(failed), 3, failed)
 
+    def test_a_duplicate_or_lost_order_fails(self):
+        self.write(self.good_rows())
+        audit = {"confirmedOrders": 10, "unresolvedCheckouts": 1}
+        self.assertEqual(self.failed(audit=audit, server_orders=10), [])
+        self.assertEqual(self.failed(audit=audit, server_orders=11), [])
+        self.assertEqual(len(self.failed(audit=audit, server_orders=12)), 1)  # placed twice
+        self.assertEqual(len(self.failed(audit=audit, server_orders=9)), 1)  # lost
+
+    def test_every_kind_of_fault_must_be_injected(self):
+        self.write(self.good_rows())
+        self.assertEqual(self.failed(faults={"faults": {"502": 1, "504": 2, "drop": 1}}), [])
+        self.assertEqual(len(self.failed(faults={"faults": {"502": 1, "504": 0, "drop": 1}})), 1)
+
+    def test_spawned_users_come_from_the_audit(self):
+        self.write(self.good_rows())
+        self.assertEqual(self.failed(audit={"spawnedUsers": 10}, spawned_users=10), [])
+        self.assertEqual(len(self.failed(audit={"spawnedUsers": 4}, spawned_users=10)), 1)
+
     def test_missing_files_fail(self):
         self.assertEqual(len(self.failed()), 1)
 

@@ -128,7 +128,7 @@ func PlatformWorkloads() []Workload {
 	grafana.CPUMilli += 2 * grafanaSidecarRequests.CPUMilli
 	grafana.MemoryMi += 2 * grafanaSidecarRequests.MemoryMi
 	return []Workload{prometheusRequests, alertmanagerRequests, grafana, operatorRequests,
-		kubeStateMetricsRequests, lbControllerRequests, metricsServerRequests, autoscalerRequests, ebsCSIControllerRequests, coreDNSRequests}
+		kubeStateMetricsRequests, lbControllerRequests, metricsServerRequests, autoscalerRequests, ebsCSIControllerRequests, coreDNSRequests, yaceRequests}
 }
 
 // CapacityReport is the result of packing pods onto nodes.

@@ -91,6 +91,11 @@ var ConfigKeys = []ConfigKey{
 	{Name: "databaseUrl", Type: "string", Secret: true, Description: "Bring-your-own-cluster: the service's PostgreSQL DATABASE_URL (secret). Required with kubeconfig."},
 	{Name: "imageRepository", Type: "string", Description: "Bring-your-own-cluster: image repository (no tag) the colours pull <imageRepository>:<version> from. Required with kubeconfig."},
 	{Name: "installAddons", Type: "boolean", Default: "true", Declared: true, Description: "Bring-your-own-cluster: also install metrics-server and kube-prometheus-stack (false: the cluster already runs a metrics API and the Prometheus operator CRDs). Always on for the AWS environment."},
+	{Name: "alertSlackWebhookUrl", Type: "string", Secret: true, Description: "Slack (or Slack-compatible) incoming webhook URL, https: every alert but the chart's Watchdog and InfoInhibitor is posted there (secret). Required whenever the program installs kube-prometheus-stack (always on AWS; with installAddons on your own cluster); not declared in Pulumi.yaml."},
+	{Name: "alertSlackChannel", Type: "string", Description: "Optional channel (#name) overriding the webhook's default channel (not declared in Pulumi.yaml: optional without a default)."},
+	{Name: "alertPagerDutyRoutingKey", Type: "string", Secret: true, Description: "Optional PagerDuty Events API v2 integration key: critical alerts page through it (secret; without it critical alerts only reach the channel; not declared in Pulumi.yaml)."},
+	{Name: "alertPagerDutyUrl", Type: "string", Description: "Optional PagerDuty Events API v2 URL, e.g. https://events.eu.pagerduty.com/v2/enqueue for an EU account (default: PagerDuty's; not declared in Pulumi.yaml)."},
+	{Name: "prometheusStorageSize", Type: "string", Default: "20Gi", Declared: true, Description: "Size of Prometheus's persistent volume (gp3 via the EBS CSI driver), so its data survive a pod eviction during a sale; retention stops at 85% of it."},
 }
 
 // Dashboard is one Grafana dashboard file found in the dashboards directory.
@@ -169,6 +174,10 @@ type Config struct {
 	GrafanaAdminPassword pulumi.StringOutput
 	AdminToken           pulumi.StringOutput
 	HasAdminToken        bool
+
+	Alerting              AlertingConfig
+	PrometheusStorageSize string
+	PrometheusStorageMi   int64
 
 	ProjectRoot   string
 	DashboardsDir string
@@ -442,6 +451,8 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	if c.HasAdminToken && len(adminToken) < minAdminTokenLen {
 		r.fail("invalid config %s: %d characters (allowed: at least %d, the service's own minimum for FLASHSCALE_ADMIN_TOKEN)", fullKey("adminToken"), len(adminToken), minAdminTokenLen)
 	}
+	c.Alerting = readAlerting(r, c.InstallAddons)
+	c.PrometheusStorageSize, c.PrometheusStorageMi = readPrometheusStorage(r)
 
 	c.ProjectRoot = projectRoot(ctx)
 	dir := r.str("dashboardsDir")

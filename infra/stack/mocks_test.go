@@ -25,6 +25,8 @@ const (
 	testALBHostname = "k8s-flashsca-flashsca-0123456789-987654321.us-east-1.elb.amazonaws.com"
 	testDBPassword  = "s3cret-Db-pass"
 	testGrafanaPass = "grafana-pass-123"
+	testSlackURL    = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+	testPDKey       = "0123456789abcdef0123456789abcdef"
 )
 
 // record is what the mock saw for one registered resource.
@@ -301,7 +303,8 @@ func writeMonitoringFiles(t *testing.T) string {
 	return root
 }
 
-var testSecretKeys = []string{"flashscale:dbPassword", "flashscale:grafanaAdminPassword", "flashscale:adminToken"}
+var testSecretKeys = []string{"flashscale:dbPassword", "flashscale:grafanaAdminPassword", "flashscale:adminToken",
+	"flashscale:alertSlackWebhookUrl", "flashscale:alertPagerDutyRoutingKey"}
 
 // baseConfig is a complete stack config (dev-like) including the secrets.
 func baseConfig() map[string]string {
@@ -312,6 +315,7 @@ func baseConfig() map[string]string {
 		"flashscale:greenVersion":         "1.5.0",
 		"flashscale:dbPassword":           testDBPassword,
 		"flashscale:grafanaAdminPassword": testGrafanaPass,
+		"flashscale:alertSlackWebhookUrl": testSlackURL,
 	}
 }
 

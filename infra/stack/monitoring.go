@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
@@ -13,12 +15,23 @@ type MonitoringArgs struct {
 	Config   *Config
 	Provider *kubernetes.Provider
 	// DependsOn are what the release waits for (nodes, the load balancer
-	// controller whose webhooks the chart's Services and pods pass).
+	// controller whose webhooks the chart's Services and pods pass, the
+	// StorageClass Prometheus's volume claims).
 	DependsOn []pulumi.Resource
+	// StorageClassName is the class of Prometheus's volume: gp3 on the EBS
+	// CSI driver on AWS; "" takes the cluster's default class.
+	StorageClassName string
+	// Cluster is the EKS cluster, for YACE's IRSA role: the ALB's and the
+	// database's CloudWatch metrics. nil (your own cluster) installs no YACE.
+	Cluster *Cluster
+	// Tags are the stack's AWS tags, for YACE's IAM objects.
+	Tags pulumi.StringMap
 }
 
-// Monitoring is kube-prometheus-stack (Prometheus, Alertmanager, Grafana,
-// node-exporter, kube-state-metrics) in namespace `monitoring`. The repo's
+// Monitoring is kube-prometheus-stack (Prometheus on a persistent volume,
+// Alertmanager routing to the team, Grafana, node-exporter,
+// kube-state-metrics) in namespace `monitoring`, and on AWS YACE bringing
+// the stack's ALB and RDS CloudWatch metrics into Prometheus. The repo's
 // dashboards and alert rules belong to the cluster layer (Dashboards).
 type Monitoring struct {
 	pulumi.ResourceState
@@ -38,7 +51,16 @@ func ReleaseLabels() pulumi.StringMap {
 	return pulumi.StringMap{"release": pulumi.String(MonitoringRelease)}
 }
 
-func monitoringValues(cfg *Config) pulumi.Map {
+func monitoringValues(cfg *Config, storageClass string) pulumi.Map {
+	claim := pulumi.Map{
+		"accessModes": pulumi.StringArray{pulumi.String("ReadWriteOnce")},
+		"resources": pulumi.Map{
+			"requests": pulumi.Map{"storage": pulumi.String(cfg.PrometheusStorageSize)},
+		},
+	}
+	if storageClass != "" {
+		claim["storageClassName"] = pulumi.String(storageClass)
+	}
 	return pulumi.Map{
 		"crds": pulumi.Map{"enabled": pulumi.Bool(true)},
 		// EKS runs the control plane: its components cannot be scraped.
@@ -54,13 +76,16 @@ func monitoringValues(cfg *Config) pulumi.Map {
 				"podMonitorSelectorNilUsesHelmValues":     pulumi.Bool(false),
 				"ruleSelectorNilUsesHelmValues":           pulumi.Bool(false),
 				"retention":                               pulumi.String("10d"),
-				"resources":                               requestsValues(prometheusRequests),
+				// Retention by size too, so a busy sale cannot fill the
+				// volume and stop ingestion (Prometheus MB are MiB).
+				"retentionSize": pulumi.String(fmt.Sprintf("%dMB", cfg.PrometheusStorageMi*85/100)),
+				"resources":     requestsValues(prometheusRequests),
+				// The TSDB survives a pod eviction or a node replacement
+				// during the sale (an emptyDir would start from nothing).
+				"storageSpec": pulumi.Map{"volumeClaimTemplate": pulumi.Map{"spec": claim}},
 			},
 		},
-		"alertmanager": pulumi.Map{
-			"enabled":          pulumi.Bool(true),
-			"alertmanagerSpec": pulumi.Map{"resources": requestsValues(alertmanagerRequests)},
-		},
+		"alertmanager":       alertmanagerValues(),
 		"prometheusOperator": pulumi.Map{"resources": requestsValues(operatorRequests)},
 		"kube-state-metrics": pulumi.Map{"resources": requestsValues(kubeStateMetricsRequests)},
 		"prometheus-node-exporter": pulumi.Map{
@@ -121,6 +146,12 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		return nil, err
 	}
 
+	// Alertmanager reads this Secret from its first start: create it first.
+	amConfig, err := newAlertmanagerConfig(ctx, name+"-alertmanager-config", cfg, inNs...)
+	if err != nil {
+		return nil, err
+	}
+
 	release, err := helmv3.NewRelease(ctx, name+"-release", &helmv3.ReleaseArgs{
 		Name:           pulumi.String(MonitoringRelease),
 		Chart:          pulumi.String(MonitoringChart),
@@ -130,10 +161,18 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		Atomic:         pulumi.Bool(true),
 		CleanupOnFail:  pulumi.Bool(true),
 		Timeout:        pulumi.Int(900),
-		Values:         monitoringValues(cfg),
-	}, withOpts(inNs, pulumi.DependsOn(append([]pulumi.Resource{adminSecret}, args.DependsOn...)))...)
+		Values:         monitoringValues(cfg, args.StorageClassName),
+	}, withOpts(inNs, pulumi.DependsOn(append([]pulumi.Resource{adminSecret, amConfig}, args.DependsOn...)))...)
 	if err != nil {
 		return nil, err
+	}
+
+	if args.Cluster != nil {
+		// YACE's ServiceMonitor needs the release's CRDs.
+		if _, err := newCloudWatchExporter(ctx, name+"-yace", cfg, args.Cluster, args.Tags,
+			withOpts(inNs, pulumi.DependsOn([]pulumi.Resource{release}))...); err != nil {
+			return nil, err
+		}
 	}
 
 	c.Release = release

@@ -149,7 +149,7 @@ func TestDevStackFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, secret := range []string{"secure:", "encryptionsalt", "dbPassword:", "grafanaAdminPassword:", "adminToken:"} {
+	for _, secret := range []string{"secure:", "encryptionsalt", "dbPassword:", "grafanaAdminPassword:", "adminToken:", "alertSlackWebhookUrl:", "alertPagerDutyRoutingKey:"} {
 		if strings.Contains(string(raw), secret) {
 			t.Errorf("Pulumi.dev.yaml contains %q: secrets are set per machine with `pulumi config set --secret`", secret)
 		}
@@ -161,7 +161,8 @@ func TestDevStackFile(t *testing.T) {
 
 // devSecrets are what an operator sets with `pulumi config set --secret`.
 func devSecrets(cfg map[string]string) map[string]string {
-	return with(cfg, "flashscale:dbPassword", testDBPassword, "flashscale:grafanaAdminPassword", testGrafanaPass)
+	return with(cfg, "flashscale:dbPassword", testDBPassword, "flashscale:grafanaAdminPassword", testGrafanaPass,
+		"flashscale:alertSlackWebhookUrl", testSlackURL)
 }
 
 // TestDevStackRuns runs the program with exactly the dev stack's config (plus

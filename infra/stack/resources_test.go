@@ -286,8 +286,9 @@ func TestResources(t *testing.T) {
 	t.Run("helm charts are pinned", func(t *testing.T) {
 		semver := regexp.MustCompile(`^\d+\.\d+\.\d+$`)
 		releases := m.byType("kubernetes:helm.sh/v3:Release")
-		if len(releases) != 4 {
-			t.Fatalf("want 4 Helm releases, got %d", len(releases))
+		// load balancer controller, metrics-server, kube-prometheus-stack, cluster autoscaler, YACE
+		if len(releases) != 5 {
+			t.Fatalf("want 5 Helm releases, got %d", len(releases))
 		}
 		for _, r := range releases {
 			if !semver.MatchString(r.str("version")) || r.str("repositoryOpts", "repo") == "" {

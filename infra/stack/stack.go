@@ -170,7 +170,10 @@ func buildOnAWS(ctx *pulumi.Context, cfg *Config) (pulumi.Map, error) {
 		Config:   cfg,
 		Provider: cluster.Provider,
 		// Prometheus keeps its data on a gp3 volume.
-		DependsOn: append(afterController, cluster.StorageClass),
+		DependsOn:        append(afterController, cluster.StorageClass),
+		StorageClassName: GP3StorageClass,
+		Cluster:          cluster,
+		Tags:             tags,
 	})
 	if err != nil {
 		return nil, err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/flashscale/flashscale/service/shop"
 )
 
@@ -14,6 +16,7 @@ import (
 type admission struct {
 	slots   chan struct{}
 	maxWait time.Duration
+	wait    *prometheus.HistogramVec // by result; nil until registerAdmission
 }
 
 func newAdmission(maxInFlight int, maxWait time.Duration) *admission {
@@ -25,23 +28,33 @@ var errShed = shop.Errorf(shop.EOVERLOADED, "High demand: please retry in a mome
 // acquire takes a slot or fails with EOVERLOADED; release the slot with
 // the returned func.
 func (a *admission) acquire(ctx context.Context) (release func(), err error) {
+	start := time.Now()
 	select {
 	case a.slots <- struct{}{}:
+		a.observe(start, "admitted")
 		return a.release, nil
 	default:
 	}
 	if a.maxWait <= 0 {
+		a.observe(start, "shed")
 		return nil, errShed
 	}
 	t := time.NewTimer(a.maxWait)
 	defer t.Stop()
 	select {
 	case a.slots <- struct{}{}:
+		a.observe(start, "admitted")
 		return a.release, nil
 	case <-t.C:
-		return nil, errShed
 	case <-ctx.Done():
-		return nil, errShed
+	}
+	a.observe(start, "shed")
+	return nil, errShed
+}
+
+func (a *admission) observe(start time.Time, result string) {
+	if a.wait != nil {
+		a.wait.WithLabelValues(result).Observe(time.Since(start).Seconds())
 	}
 }
 

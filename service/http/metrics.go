@@ -79,3 +79,34 @@ func newMetrics(reg prometheus.Registerer, version, color, commit string) *metri
 	m.buildInfo.WithLabelValues(version, color, commit).Set(1)
 	return m
 }
+
+// registerAdmission exports checkout admission control
+// (FLASHSCALE_CHECKOUT_MAX_INFLIGHT, FLASHSCALE_CHECKOUT_QUEUE_WAIT): the
+// slots in use out of the limit, read from the semaphore itself at each
+// scrape, and how long checkouts waited for a slot, by whether they got
+// one. Slots pinned at the limit with waits near the queue wait is the
+// moment shedding starts.
+func registerAdmission(reg prometheus.Registerer, a *admission) {
+	a.wait = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "flashscale_checkout_admission_wait_seconds",
+		Help: "Time a checkout waited for an admission slot, by result: admitted, or shed after the queue wait.",
+		// 0.0001 catches the immediate admits; the top buckets bracket the
+		// default 250ms queue wait.
+		Buckets: []float64{.0001, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+	}, []string{"result"})
+	for _, r := range admissionResults {
+		a.wait.WithLabelValues(r)
+	}
+	reg.MustRegister(a.wait,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "flashscale_checkout_admission_in_use",
+			Help: "Checkout admission slots in use now.",
+		}, func() float64 { return float64(len(a.slots)) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "flashscale_checkout_admission_limit",
+			Help: "Checkout admission slots in all (FLASHSCALE_CHECKOUT_MAX_INFLIGHT).",
+		}, func() float64 { return float64(cap(a.slots)) }),
+	)
+}
+
+var admissionResults = []string{"admitted", "shed"}

@@ -73,6 +73,7 @@ func New(o Options) *Server {
 	}
 	s.catalog = newCatalog(s.store, s.metrics, o.Logger)
 	s.admission = newAdmission(o.Config.CheckoutMaxInFlight, o.Config.CheckoutQueueWait)
+	registerAdmission(o.Registry, s.admission)
 
 	e := gin.New()
 	e.HandleMethodNotAllowed = true

@@ -109,7 +109,7 @@ func serve(logw io.Writer) error {
 	if !web.Built() {
 		log.Warn("web shop not built: / serves a 'run make' page; the API works")
 	}
-	srv := fshttp.New(fshttp.Options{Config: cfg, Store: store, Logger: log, Web: web.New()})
+	srv := fshttp.New(fshttp.Options{Config: cfg, Store: store, Logger: log, Web: web.New(), Registry: metricsRegistry(store)})
 	if err := srv.Start(appCtx); err != nil {
 		return fmt.Errorf("loading catalog: %w", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/flashscale/flashscale/service/config"
 	"github.com/flashscale/flashscale/service/postgres"
 	"github.com/flashscale/flashscale/service/shop"
@@ -28,4 +30,14 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (shop.S
 	path := filepath.Join(cfg.DataDir, "flashscale.db")
 	log.Info("opening embedded SQLite store", slog.String("path", path))
 	return sqlite.Open(ctx, path)
+}
+
+// metricsRegistry is the registry /metrics serves: the HTTP layer's metrics
+// plus, on PostgreSQL, the connection pool's (flashscale_db_pool_*).
+func metricsRegistry(store shop.Store) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	if pg, ok := store.(*postgres.Store); ok {
+		reg.MustRegister(pg.Collector())
+	}
+	return reg
 }
