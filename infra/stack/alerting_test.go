@@ -140,6 +140,19 @@ func TestPrometheusStorage(t *testing.T) {
 	if got := rel.str(append(spec, "retentionSize")...); got != "34816MB" {
 		t.Errorf("retentionSize %q, want 85%% of 40Gi (34816MB)", got)
 	}
+	// On your own cluster there is no gp3 class: the claim takes the
+	// cluster's default StorageClass, or it would never bind.
+	own := run(t, byocConfig(), byocSecretKeys, writeMonitoringFiles(t))
+	if own.err != nil {
+		t.Fatal(own.err)
+	}
+	ownRel := own.mocks.get(t, "monitoring-release")
+	if got := ownRel.get(append(vct, "storageClassName")...); got != nil {
+		t.Errorf("on your own cluster the Prometheus claim names StorageClass %v; it must take the cluster's default", got)
+	}
+	if ownRel.str(append(vct, "resources", "requests", "storage")...) != "20Gi" {
+		t.Errorf("own cluster storageSpec: %v", ownRel.get(append(spec, "storageSpec")...))
+	}
 	expectConfigError(t, with(baseConfig(), "flashscale:prometheusStorageSize", "1Gi"), nil, "", "flashscale:prometheusStorageSize", "5Gi or more")
 	expectConfigError(t, with(baseConfig(), "flashscale:prometheusStorageSize", "lots"), nil, "", "flashscale:prometheusStorageSize")
 }

@@ -28,7 +28,8 @@ users:
 	testOwnImageRepo   = "ghcr.io/acme/flashscale"
 )
 
-var byocSecretKeys = []string{"flashscale:kubeconfig", "flashscale:databaseUrl", "flashscale:grafanaAdminPassword", "flashscale:adminToken"}
+var byocSecretKeys = []string{"flashscale:kubeconfig", "flashscale:databaseUrl", "flashscale:grafanaAdminPassword", "flashscale:adminToken",
+	"flashscale:alertSlackWebhookUrl"}
 
 // byocConfig is a bring-your-own-cluster stack: no AWS key at all.
 func byocConfig() map[string]string {
@@ -40,6 +41,7 @@ func byocConfig() map[string]string {
 		"flashscale:blueVersion":          "1.4.2",
 		"flashscale:greenVersion":         "1.5.0",
 		"flashscale:grafanaAdminPassword": testGrafanaPass,
+		"flashscale:alertSlackWebhookUrl": testSlackURL,
 	}
 }
 
@@ -135,7 +137,8 @@ func TestBringYourOwnCluster(t *testing.T) {
 
 func TestBringYourOwnClusterWithoutAddons(t *testing.T) {
 	t.Parallel()
-	cfg := with(byocConfig(), "flashscale:installAddons", "false", "flashscale:grafanaAdminPassword", "<unset>")
+	cfg := with(byocConfig(), "flashscale:installAddons", "false", "flashscale:grafanaAdminPassword", "<unset>",
+		"flashscale:alertSlackWebhookUrl", "<unset>")
 	res := run(t, cfg, byocSecretKeys, writeMonitoringFiles(t))
 	if res.err != nil {
 		t.Fatalf("program failed: %v", res.err)
@@ -183,6 +186,7 @@ func TestBringYourOwnClusterConfigErrors(t *testing.T) {
 		{"missing file", []string{"flashscale:kubeconfig", "nowhere/kubeconfig"}, nil, []string{"flashscale:kubeconfig", "neither kubeconfig contents nor a readable file"}},
 		{"kubeconfig in plain text", nil, []string{"flashscale:databaseUrl", "flashscale:grafanaAdminPassword"}, []string{"config flashscale:kubeconfig must be a secret"}},
 		{"grafana password with addons", []string{"flashscale:grafanaAdminPassword", "<unset>"}, nil, []string{"missing required secret config flashscale:grafanaAdminPassword"}},
+		{"alert webhook with addons", []string{"flashscale:alertSlackWebhookUrl", "<unset>"}, nil, []string{"missing required secret config flashscale:alertSlackWebhookUrl"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
