@@ -50,11 +50,21 @@ fail() {
   exit 1
 }
 
+# Only bash builtins besides go and node: this runs before anything else
+# is known to be there.
+repo_root() {
+  local here=${BASH_SOURCE[0]%/*}
+  [[ $here == "${BASH_SOURCE[0]}" ]] && here=.
+  (cd "$here/.." && pwd)
+}
+
 check_go() {
-  local root want have
-  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-  want=$(sed -n 's/^go \([0-9][0-9.]*\)$/\1/p' "$root/go.mod")
-  [[ -n $want ]] || fail "cannot read the go line of $root/go.mod"
+  local root want="" key val have
+  root=$(repo_root)
+  while read -r key val _; do
+    if [[ $key == go ]]; then want=$val; fi
+  done <"$root/go.mod"
+  [[ $want =~ ^[0-9]+\.[0-9]+(\.[0-9]+)?$ ]] || fail "cannot read the go line of $root/go.mod"
   command -v go >/dev/null 2>&1 ||
     fail "Go is not installed: FlashScale needs Go $want or newer (go.mod); install it from https://go.dev/dl"
   # Run in the module so a GOTOOLCHAIN setting that allows switching is honoured.
