@@ -2,11 +2,13 @@ package image_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestMakeImageFromAFreshClone runs `make image` the way a newcomer does,
@@ -57,7 +59,15 @@ func TestMakeImageFromAFreshClone(t *testing.T) {
 	git("clone", "--quiet", "--shared", "--no-checkout", root, clone)
 	git("-C", clone, "checkout", "--quiet", "--detach", sha)
 
-	cmd := exec.Command("make", "--no-print-directory", "image")
+	// Stop make in time to report what it printed, before go test's own
+	// timeout kills the test without a word.
+	ctx := t.Context()
+	if deadline, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-time.Minute))
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "image")
 	cmd.Dir = clone
 	for _, kv := range os.Environ() {
 		// A make running this test must not hand the clone its jobserver or goals.
@@ -67,9 +77,11 @@ func TestMakeImageFromAFreshClone(t *testing.T) {
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("make image in a fresh clone of %.12s: %v\n%s", sha, err, tail(out.String(), 60))
+		t.Fatalf("make image in a fresh clone of %.12s: %v after %s\n%s", sha, err, time.Since(start).Round(time.Second), tail(out.String(), 60))
 	}
+	t.Logf("make image in a fresh clone took %s", time.Since(start).Round(time.Second))
 
 	tarballs, _ := filepath.Glob(filepath.Join(clone, "build", "flashscale-*.oci.tar"))
 	if len(tarballs) != 1 {
