@@ -19,7 +19,7 @@ FUZZTIME   ?= 60s
 # prints a status line whenever the step has been silent for 30 seconds.
 PROGRESS   := bin/flashscale-progress
 
-.PHONY: all check check-go web build release-tools image run test deps test-go test-web test-e2e test-locust fuzz bench lint clean
+.PHONY: all check check-go compile-all lint-gofmt web build release-tools image run test deps test-go test-web test-e2e test-locust fuzz bench lint clean
 
 all: build
 
@@ -77,16 +77,20 @@ test: deps build test-go test-web test-e2e test-locust
 deps: check
 	bash .ci/deps.sh
 
-test-go: $(PROGRESS)
-	@echo "== go build ./...: every package, the infra program's Pulumi AWS, EKS and Kubernetes SDKs among them (about 1,200 packages: the longest step of a first run, see README); seconds later"
+# Compiling every package before go vet gives the long part of a first run
+# its progress lines (go vet itself prints nothing until it is done).
+compile-all: $(PROGRESS)
+	@echo "== go build ./...: every package, the infra program's Pulumi AWS, EKS and Kubernetes SDKs among them (about 1,050 packages: the longest step of a first run, see README); seconds later"
 	$(PROGRESS) -label "go build" -format go-build -- go build -v ./...
+
+test-go: compile-all
 	@echo "== go vet ./...: compiles the test-only dependencies, then vets every package"
 	$(PROGRESS) -label "go vet" -- go vet ./...
 	@echo "== go test ./...: both stores on real SQLite and PostgreSQL, infra under Pulumi mocks, dashboards against a real Prometheus, image, release, drain; linking the test binaries comes first"
 	FLASHSCALE_REQUIRE_POSTGRES=1 FLASHSCALE_REQUIRE_TOOLS=1 FLASHSCALE_BIN=$(CURDIR)/bin/flashscale \
 		$(PROGRESS) -label "go test" -format go-test -total $$(go list ./... | wc -l) -- go test -json -count=1 -timeout 30m ./...
 
-test-web: webapp/node_modules/.package-lock.json
+test-web: webapp/node_modules/.package-lock.json $(PROGRESS)
 	@echo "== web shop: ESLint with type information, then Vitest"
 	cd webapp && ../$(PROGRESS) -label "eslint" -- npm run lint
 	cd webapp && ../$(PROGRESS) -label "vitest" -- npm test
@@ -117,13 +121,16 @@ bench: deps build
 	go run ./service/cmd/flashscale-loadbench -bin bin/flashscale -scenario overload -store sqlite,postgres
 
 ## lint: gofmt, go vet, ESLint and tsc
-lint: $(PROGRESS) webapp/node_modules/.package-lock.json
-	@# Into a variable, not through tee /dev/stderr, which truncates a log that stderr is redirected to.
-	@unformatted=$$(find . \( -path ./webapp/node_modules -o -path ./.cache -o -path ./.git \) -prune -o -name '*.go' -print | xargs gofmt -l); \
-	if [ -n "$$unformatted" ]; then echo "gofmt: these files are not formatted (gofmt -w them):"; echo "$$unformatted"; exit 1; fi
+lint: lint-gofmt compile-all webapp/node_modules/.package-lock.json
 	$(PROGRESS) -label "go vet" -- go vet ./...
 	cd webapp && ../$(PROGRESS) -label "eslint" -- npm run lint
 	cd webapp && ../$(PROGRESS) -label "tsc" -- npm run typecheck
+
+# Into a variable, not through tee /dev/stderr, which truncates a log file
+# that stderr is redirected to.
+lint-gofmt: | check
+	@unformatted=$$(find . \( -path ./webapp/node_modules -o -path ./.cache -o -path ./.git \) -prune -o -name '*.go' -print | xargs gofmt -l); \
+	if [ -n "$$unformatted" ]; then echo "gofmt: these files are not formatted (gofmt -w them):"; echo "$$unformatted"; exit 1; fi
 
 clean:
 	rm -rf bin build data webapp/node_modules

@@ -81,7 +81,7 @@ func TestMakeImageFromAFreshClone(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("make image in a fresh clone of %.12s: %v after %s\n%s", sha, err, time.Since(start).Round(time.Second), tail(out.String(), 60))
 	}
-	t.Logf("make image in a fresh clone took %s", time.Since(start).Round(time.Second))
+	t.Logf("make image in a fresh clone took %s; it printed, at the end:\n%s", time.Since(start).Round(time.Second), tail(out.String(), 12))
 
 	tarballs, _ := filepath.Glob(filepath.Join(clone, "build", "flashscale-*.oci.tar"))
 	if len(tarballs) != 1 {

@@ -52,7 +52,7 @@ func (f *buildFormatter) summary(failed bool) string {
 	case failed:
 		return "FAILED after " + f.counts()
 	case f.packages == 0 && f.modules == 0:
-		return "up to date (nothing to compile)"
+		return "no package needed compiling"
 	}
 	return f.counts()
 }

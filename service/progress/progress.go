@@ -76,7 +76,7 @@ func newReporter(o Options, out io.Writer, now time.Time) (*reporter, error) {
 	var f formatter
 	switch o.Format {
 	case "", Lines:
-		f = &lineFormatter{count: o.Count, noun: o.Noun, lastAt: now}
+		f = &lineFormatter{count: o.Count, noun: o.Noun, lastAt: now, quiet: true}
 	case GoBuild:
 		f = &buildFormatter{}
 	case GoTest:
@@ -175,11 +175,12 @@ type lineFormatter struct {
 	noun   string
 	n      int
 	latest string
-	lastAt time.Time
+	lastAt time.Time // of the last line, printed or counted
+	quiet  bool      // nothing printed yet
 }
 
 func (f *lineFormatter) line(s string, now time.Time) []string {
-	f.lastAt = now
+	f.lastAt, f.quiet = now, false
 	if f.count != nil && f.count.MatchString(s) {
 		f.n++
 		f.latest = s
@@ -191,6 +192,9 @@ func (f *lineFormatter) line(s string, now time.Time) []string {
 func (f *lineFormatter) status(now time.Time) string {
 	if f.count != nil && f.n > 0 {
 		return fmt.Sprintf("%d %s so far (latest: %s)", f.n, f.noun, shorten(f.latest, 100))
+	}
+	if f.quiet {
+		return "still running (no output yet)"
 	}
 	return fmt.Sprintf("still running (last output %s ago)", since(f.lastAt, now))
 }

@@ -129,14 +129,17 @@ func TestLinesCount(t *testing.T) {
 // nothing for longer than -every gets status lines meanwhile.
 func TestMainRunsTheCommand(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := Main([]string{"-label", "quiet", "-every", "60ms", "--", "sh", "-c", "echo start; sleep 1; echo end >&2; exit 3"}, &stdout, &stderr)
+	code := Main([]string{"-label", "quiet", "-every", "60ms", "--", "sh", "-c", "sleep 0.5; echo start; sleep 1; echo end >&2; exit 3"}, &stdout, &stderr)
 	if code != 3 {
 		t.Errorf("exit %d, want the command's 3 (stderr %q)", code, stderr.String())
 	}
 	got := stdout.String()
-	_, silent, _ := strings.Cut(got, "start\n")
+	before, silent, _ := strings.Cut(got, "start\n")
+	if !strings.Contains(before, "quiet: ") || !strings.Contains(before, "(no output yet)") {
+		t.Errorf("no status line before the first output:\n%s", got)
+	}
 	silent, _, _ = strings.Cut(silent, "end\n")
-	if !strings.Contains(silent, "quiet: ") || !strings.Contains(silent, "still running") {
+	if !strings.Contains(silent, "quiet: ") || !strings.Contains(silent, "still running (last output") {
 		t.Errorf("no status line during a silent second:\n%s", got)
 	}
 	if !strings.Contains(got, "end\nquiet: FAILED in ") {
