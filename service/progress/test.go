@@ -193,8 +193,11 @@ func (f *testFormatter) progress() string {
 
 func (f *testFormatter) status(now time.Time) string {
 	s := f.progress()
-	if len(f.running) == 0 {
+	if len(f.running) == 0 && f.done == 0 {
 		return s + "; compiling test binaries (nothing is running yet)"
+	}
+	if len(f.running) == 0 {
+		return s + "; compiling or linking the next test binaries"
 	}
 	var run []string
 	for _, n := range f.running {
