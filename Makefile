@@ -34,7 +34,9 @@ check-go:
 # compiles on a first run is reused by the service's build.
 $(PROGRESS): $(wildcard service/progress/*.go service/cmd/flashscale-progress/*.go) | check-go
 	@echo "== building the progress reporter (Go standard library only: up to a minute on a first run)"
-	$(STATIC) go build -trimpath -o $@ ./service/cmd/flashscale-progress
+	@# It cannot report on itself: awk counts go build -v's package names (errors pass through).
+	$(STATIC) go build -v -trimpath -o $@ ./service/cmd/flashscale-progress 2>&1 | \
+		awk '/^[A-Za-z0-9_.~+\/-]+$$/ { if (++n % 25 == 0) { print "progress reporter: " n " packages compiled"; fflush() } next } { print; fflush() }'
 
 webapp/node_modules/.package-lock.json: webapp/package-lock.json | check $(PROGRESS)
 	@echo "== npm ci: the web shop's exact dependencies (about 300 packages: a minute or more on a first run with an empty npm cache)"
@@ -53,7 +55,7 @@ service/web/dist/index.html: $(WEB_SRC) webapp/node_modules/.package-lock.json |
 
 ## build: bin/flashscale with the web shop embedded (never the infra program)
 build: web $(PROGRESS)
-	@echo "== go build bin/flashscale: a first run compiles about 400 packages (the pure-Go SQLite and its C library translation are the slow ones): several minutes on 2 cores; seconds later"
+	@echo "== go build bin/flashscale: a first run compiles about 350 packages (the pure-Go SQLite and its C library translation are the slow ones): several minutes on 2 cores; seconds later"
 	$(STATIC) $(PROGRESS) -label "go build" -format go-build -- $(GOBUILD) -v -o bin/flashscale ./service/cmd/flashscale
 
 ## release-tools: the daemonless image builder and the blue/green release command
