@@ -107,7 +107,7 @@ test-locust: build
 
 ## fuzz: FuzzDecodeCheckout (the checkout body decoder) beyond its seed corpus for FUZZTIME (default 60s)
 fuzz: $(PROGRESS)
-	@echo "== fuzzing FuzzDecodeCheckout in service/http for $(FUZZTIME); the coverage-instrumented test binary is built first"
+	@echo "== fuzzing FuzzDecodeCheckout in service/http for $(FUZZTIME). First go test -fuzz rebuilds the package and its dependencies, the pure-Go SQLite among them, with coverage instrumentation: over 10 minutes on a first run on a busy 2-core machine, seconds later"
 	$(PROGRESS) -label "fuzz" -- go test ./service/http -run '^$$' -fuzz '^FuzzDecodeCheckout$$' -fuzztime $(FUZZTIME)
 
 ## bench: performance targets, each printed as a ratio against a baseline measured in the same run
