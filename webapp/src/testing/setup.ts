@@ -9,6 +9,10 @@ import { server } from './server'
 // than the default second before calling it missing.
 configure({ asyncUtilTimeout: 3000 })
 
+// jsdom has no layout, so it does not implement scrolling and logs "Not
+// implemented" for every page change that scrolls to the top.
+window.scrollTo = () => {}
+
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
 afterEach(() => {
   cleanup()
