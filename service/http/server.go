@@ -150,6 +150,9 @@ func (s *Server) Handler() http.Handler {
 	})
 }
 
+// Routes lists the registered routes (README.md's API table is checked against it).
+func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }
+
 // headKey marks a HEAD request served as GET, so metrics still say HEAD.
 type headKey struct{}
 
