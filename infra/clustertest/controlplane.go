@@ -53,13 +53,13 @@ rules:
 // StartControlPlane starts the control plane in dir and waits until the API
 // server, the controller manager and the scheduler are healthy. Stop it with
 // Stop; the processes also die with the test process.
-func StartControlPlane(ctx context.Context, dir string, tools Tools) (cp *ControlPlane, err error) {
+func StartControlPlane(ctx context.Context, dir string, tools Tools) (_ *ControlPlane, err error) {
 	ports, err := freePorts(6)
 	if err != nil {
 		return nil, err
 	}
 	etcdClient, etcdPeer, apiPort, cmPort, schedPort, kwokPort := ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]
-	cp = &ControlPlane{
+	cp := &ControlPlane{
 		Dir:      dir,
 		Tools:    tools,
 		Server:   "https://127.0.0.1:" + strconv.Itoa(apiPort),
@@ -70,6 +70,9 @@ func StartControlPlane(ctx context.Context, dir string, tools Tools) (cp *Contro
 			cp.Stop()
 		}
 	}()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
 	p, err := newPKI(dir, cp.Server)
 	if err != nil {
 		return nil, err
@@ -151,7 +154,7 @@ func StartControlPlane(ctx context.Context, dir string, tools Tools) (cp *Contro
 	if err := cp.start(ctx, "kwok", tools.Bin("kwok"),
 		"--kubeconfig", kubeconfigs["kwok"], "--config", stages,
 		"--manage-all-nodes=false", "--manage-nodes-with-annotation-selector", KwokNodeAnnotation+"=fake",
-		"--cidr", "10.244.0.0/16", "--node-ip", "10.0.0.10",
+		"--cidr", "10.244.0.0/16", "--node-ip", "10.0.0.10", "--node-lease-duration-seconds", "40",
 		"--server-address", "127.0.0.1:"+strconv.Itoa(kwokPort)); err != nil {
 		return nil, err
 	}

@@ -13,9 +13,10 @@ import (
 )
 
 // Engine is the real Pulumi CLI with a file backend and a passphrase secrets
-// provider in a folder of its own, the Kubernetes provider plugin and the Go
-// language host installed from the tools folder, and nothing taken from the
-// machine (no ambient plugins, no update checks, no plugin downloads).
+// provider in a folder of its own, the Kubernetes provider plugin installed
+// from the tools folder (the Go language host sits beside the CLI, where the
+// CLI looks for it), and nothing taken from the machine (no ambient
+// plugins, no update checks, no plugin downloads).
 type Engine struct {
 	Tools      Tools
 	Home       string // PULUMI_HOME
@@ -53,13 +54,11 @@ func NewEngine(ctx context.Context, dir, repoRoot, program string, tools Tools) 
 		// Binaries the program and the release shell out to come from the rig.
 		"PATH": filepath.Join(tools.Dir, "bin") + string(os.PathListSeparator) + os.Getenv("PATH"),
 	}
-	for _, p := range []struct{ kind, name, version, bin string }{
-		{"resource", "kubernetes", KubernetesPluginVersion, "pulumi-resource-kubernetes"},
-		{"language", "go", "v3.274.1", "pulumi-language-go"},
-	} {
-		if out, err := e.Command(ctx, "plugin", "install", p.kind, p.name, p.version, "--file", tools.Bin(p.bin)); err != nil {
-			return nil, fmt.Errorf("installing the %s plugin: %w\n%s", p.name, err, out)
-		}
+	// The Go language host is found beside the CLI (it is "bundled"); the
+	// provider is installed into this PULUMI_HOME.
+	if out, err := e.Command(ctx, "plugin", "install", "resource", "kubernetes", KubernetesPluginVersion,
+		"--file", tools.Bin("pulumi-resource-kubernetes")); err != nil {
+		return nil, fmt.Errorf("installing the kubernetes plugin: %w\n%s", err, out)
 	}
 	if err := e.writeProject(repoRoot, program); err != nil {
 		return nil, err

@@ -87,6 +87,10 @@ func TestClusterLayerLifecycle(t *testing.T) {
 		"blueVersion":     {Value: "1.0.0"},
 		"greenVersion":    {Value: "1.0.0"},
 		"adminToken":      {Value: "clustertest-admin-token-0123456789", Secret: true},
+		// Not the dev stack: the preview route is open only to the release's
+		// address (the router sees 127.0.0.1), and the listener is HTTPS.
+		"previewCidrs":   {Value: "127.0.0.1/32"},
+		"certificateArn": {Value: "arn:aws:acm:ap-south-1:123456789012:certificate/00000000-0000-4000-8000-000000000000"},
 	})
 	l.router = httptest.NewServer(newALBRouter(t, cluster, shopBin, stack.AppNamespace, stack.IngressName))
 	defer l.router.Close()

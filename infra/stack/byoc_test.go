@@ -243,3 +243,20 @@ func TestClusterLayerAlone(t *testing.T) {
 		}
 	}
 }
+
+// Before the load balancer controller writes the ALB's address, the API
+// server returns the Ingress with `status: {loadBalancer: {}}`. The program
+// must say "pending", not panic on a missing first entry (the real-engine
+// test met exactly that).
+func TestSiteUrlBeforeTheALBHasAnAddress(t *testing.T) {
+	t.Parallel()
+	m := newMocks()
+	m.albPending = true
+	res := runWithMocks(t, m, byocConfig(), byocSecretKeys, writeMonitoringFiles(t))
+	if res.err != nil {
+		t.Fatalf("program failed: %v", res.err)
+	}
+	if got, _ := res.outputs["siteUrl"].Value.(string); !strings.HasPrefix(got, "pending:") {
+		t.Errorf("siteUrl = %q, want a pending message", got)
+	}
+}

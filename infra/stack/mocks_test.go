@@ -126,6 +126,9 @@ type mocks struct {
 	// dbVersion is the engine version of an RDS instance that already runs
 	// (empty: none yet).
 	dbVersion string
+	// albPending answers for the Ingress as the API server does before the
+	// load balancer controller has written the ALB's address.
+	albPending bool
 
 	mu        sync.Mutex
 	resources map[string]*record // by logical name
@@ -185,7 +188,11 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case "aws:ec2/launchTemplate:LaunchTemplate":
 		set("latestVersion", 1)
 	case "kubernetes:networking.k8s.io/v1:Ingress":
-		set("status", map[string]any{"loadBalancer": map[string]any{"ingress": []any{map[string]any{"hostname": testALBHostname}}}})
+		if m.albPending {
+			set("status", map[string]any{"loadBalancer": map[string]any{}})
+		} else {
+			set("status", map[string]any{"loadBalancer": map[string]any{"ingress": []any{map[string]any{"hostname": testALBHostname}}}})
+		}
 	}
 	if !args.Custom {
 		id = ""

@@ -244,12 +244,19 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 	if cfg.CertificateArn != "" {
 		scheme = "https"
 	}
-	hostname := ingress.Status.LoadBalancer().Ingress().Index(pulumi.Int(0)).Hostname()
-	c.SiteUrl = hostname.ApplyT(func(h *string) string {
-		if h == nil || *h == "" {
-			return "pending: the ALB has no address yet (run `pulumi refresh --target <ingressUrn>`, then `pulumi up`)"
+	// Until the controller writes the ALB's address, the API server returns
+	// `status: {loadBalancer: {}}`: no ingress entries at all, so indexing
+	// the first one would panic the program (a real API server showed it;
+	// mocks never answer that way unless told to).
+	c.SiteUrl = ingress.Status.ApplyT(func(st *networkingv1.IngressStatus) string {
+		if st != nil && st.LoadBalancer != nil {
+			for _, lb := range st.LoadBalancer.Ingress {
+				if lb.Hostname != nil && *lb.Hostname != "" {
+					return scheme + "://" + *lb.Hostname
+				}
+			}
 		}
-		return scheme + "://" + *h
+		return "pending: the ALB has no address yet (run `pulumi refresh --target <ingressUrn>`, then `pulumi up`)"
 	}).(pulumi.StringOutput)
 
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"siteUrl": c.SiteUrl}); err != nil {

@@ -7,8 +7,8 @@
 # Each tool is built once into its own folder of the cache, keyed by a hash of
 # its scratch module (src/<tool>), of its recipe below and of the Go version,
 # so a fresh clone on the same machine (CI) reuses it and a change to one
-# scratch module rebuilds only that tool. $CACHE/bin links to the current
-# binaries, $CACHE/share to the current data files.
+# scratch module rebuilds only that tool. $CACHE/bin holds hard links to the
+# current binaries, $CACHE/share symlinks to the current data files.
 #
 #   build.sh [tool...]    build every tool, or only the named ones
 #   FLASHSCALE_RIG_CACHE  cache folder (default $HOME/.cache/flashscale-rig)
@@ -101,14 +101,29 @@ build_kwok() {
   local mod
   mod=$(moddir "$1" sigs.k8s.io/kwok)
   gobuild kwok "$1" "$2" -ldflags "-s -w" -o "$3/bin/kwok" sigs.k8s.io/kwok/cmd/kwok
-  # The stages that make fake nodes Ready and carry pods through to Running.
+  # The stages that make fake nodes Ready and keep them so (heartbeats and
+  # node leases, or the node controller would evict every pod), and carry
+  # pods through to Running and Ready.
+  local f
   mkdir -p "$3/share/kwok-stages"
-  cp "$mod"/kustomize/stage/node/fast/*.yaml "$mod"/kustomize/stage/pod/fast/*.yaml "$3/share/kwok-stages/"
+  for f in "$mod"/kustomize/stage/{node/fast,node/heartbeat-with-lease,pod/fast}/*.yaml; do
+    [ "$(basename "$f")" = kustomization.yaml ] || cp "$f" "$3/share/kwok-stages/"
+  done
 }
 
 build_prometheus_operator_crds() {
-  local mod
-  mod=$(moddir "$1" github.com/prometheus-operator/prometheus-operator)
+  # Not a dependency of anything built: download the pinned zip on its own
+  # and check it against the scratch module's go.sum.
+  local m=github.com/prometheus-operator/prometheus-operator v want got json mod
+  v=$(awk -v m=$m '$1 == "require" && $2 == m {print $3}' "$1/go.mod")
+  want=$(awk -v m=$m -v v="$v" '$1 == m && $2 == v {print $3}' "$1/go.sum")
+  json=$(cd "$(mktemp -d)" && GOFLAGS= go mod download -json "$m@$v")
+  got=$(echo "$json" | awk -F'"' '$2 == "Sum" {print $4}')
+  mod=$(echo "$json" | awk -F'"' '$2 == "Dir" {print $4}')
+  if [ -z "$want" ] || [ "$got" != "$want" ]; then
+    echo "rig: $m@$v: checksum $got, go.sum says $want" >&2
+    return 1
+  fi
   mkdir -p "$3/share/prometheus-operator-crds"
   cp "$mod"/example/prometheus-operator-crd/*.yaml "$3/share/prometheus-operator-crds/"
 }
@@ -145,7 +160,9 @@ for tool in "${tools[@]}"; do
     touch "$out/.complete"
     echo "rig: built $tool in $((SECONDS - s)) s"
   fi
-  for f in "$out"/bin/*; do [ -e "$f" ] && ln -sfn "$f" "$cache/bin/$(basename "$f")"; done
+  # Hard links, not symlinks: the CLI looks for its bundled language host
+  # (pulumi-language-go) beside its own resolved path.
+  for f in "$out"/bin/*; do [ -e "$f" ] && ln -f "$f" "$cache/bin/$(basename "$f")"; done
   if [ -d "$out/share" ]; then
     for f in "$out"/share/*; do ln -sfn "$f" "$cache/share/$(basename "$f")"; done
   fi
