@@ -83,13 +83,18 @@ type AuditEvent struct {
 	Received time.Time `json:"requestReceivedTimestamp"`
 }
 
-// Key names the object: resource[.group]/namespace/name.
+// Key names the object: resource[.group]/namespace/name (namespace empty
+// for cluster-scoped objects).
 func (e AuditEvent) Key() string {
 	r := e.ObjectRef.Resource
 	if e.ObjectRef.APIGroup != "" {
 		r += "." + e.ObjectRef.APIGroup
 	}
-	return r + "/" + e.ObjectRef.Namespace + "/" + e.ObjectRef.Name
+	ns := e.ObjectRef.Namespace
+	if r == "namespaces" {
+		ns = "" // the audit log names a namespace as being in itself
+	}
+	return r + "/" + ns + "/" + e.ObjectRef.Name
 }
 
 // Created reports whether the request created its object: a create, or a
@@ -134,7 +139,8 @@ func Creations(events []AuditEvent) map[string]int {
 		if !e.Created() {
 			continue
 		}
-		for _, k := range []string{e.Key(), e.ObjectRef.Resource + "/" + e.ObjectRef.Namespace + "/*"} {
+		key := e.Key()
+		for _, k := range []string{key, key[:strings.LastIndex(key, "/")] + "/*"} {
 			if _, ok := first[k]; !ok {
 				first[k] = i
 			}

@@ -54,7 +54,7 @@ func TestClusterLayerLifecycle(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 	root := repoRoot(t)
-	dir := t.TempDir()
+	dir := workDir(t)
 	l := &lifecycle{t: t, ctx: ctx, logDir: dir}
 
 	t.Log("building the infra program, flashscale and flashscale-release (minutes on a cold cache)")
@@ -103,7 +103,11 @@ func TestClusterLayerLifecycle(t *testing.T) {
 	}()
 
 	step := func(name string, fn func(l *lifecycle)) {
-		if !t.Run(name, func(t *testing.T) { sub := *l; sub.t = t; fn(&sub) }) {
+		// Each step reports to its own subtest; what a step learns (the
+		// first Ingress, say) stays in l for the steps after it.
+		ok := t.Run(name, func(st *testing.T) { l.t = st; fn(l) })
+		l.t = t
+		if !ok {
 			t.FailNow()
 		}
 	}

@@ -122,3 +122,19 @@ func repoRoot(t *testing.T) string {
 	}
 	return root
 }
+
+// workDir is a test's folder: removed afterwards, unless
+// FLASHSCALE_CLUSTERTEST_KEEP is set (then its path is logged, with the
+// engine's output of every step in it).
+func workDir(t *testing.T) string {
+	t.Helper()
+	if os.Getenv("FLASHSCALE_CLUSTERTEST_KEEP") == "" {
+		return t.TempDir()
+	}
+	dir, err := os.MkdirTemp("", "flashscale-"+t.Name()+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("keeping %s", dir)
+	return dir
+}
