@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,7 +59,7 @@ func newEnv(t *testing.T, mod func(*config.Config)) *testEnv {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	s := fshttp.New(fshttp.Options{Config: cfg, Store: store, Registry: reg, Web: web.New(),
+	s := fshttp.New(fshttp.Options{Config: cfg, Store: store, Registry: reg, Web: testShop(),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -66,6 +67,19 @@ func newEnv(t *testing.T, mod func(*config.Config)) *testEnv {
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
 	return &testEnv{t: t, srv: hs, server: s, store: store, reg: reg}
+}
+
+// testShop is a built web shop with the client routes of webapp's
+// src/app/paths.ts, so these tests do not depend on whether the real one
+// was built into service/web/dist.
+func testShop() *web.Handler {
+	return web.NewFS(fstest.MapFS{
+		"dist/index.html": {Data: []byte(`<!doctype html><html><head><title>FlashScale</title></head><body>` +
+			`<div id="root"></div>` + web.Marker + `<script type="module" src="/assets/index-1.js"></script></body></html>`)},
+		"dist/routes.json": {Data: []byte(`["/","/products/:id","/cart","/checkout","/orders","/orders/:id",` +
+			`"/orders/:id/confirmation","/version","/health"]`)},
+		"dist/assets/index-1.js": {Data: []byte(`console.log("shop")`)},
+	})
 }
 
 // shopper is a browser-like client with its own cookie jar.

@@ -16,6 +16,9 @@ const ShopperCookie = "fs_shopper"
 
 const (
 	shopperTokenKey = "flashscale.shopperToken"
+	// newShopperKey is set when this request got a fresh token: a shopper
+	// with no orders yet.
+	newShopperKey = "flashscale.newShopper"
 	tokenBytes      = 32
 	cookieMaxAge    = 365 * 24 * 60 * 60
 )
@@ -32,6 +35,7 @@ func (s *Server) shopper(c *gin.Context) {
 	_, _ = rand.Read(b[:])
 	tok := base64.RawURLEncoding.EncodeToString(b[:])
 	c.Set(shopperTokenKey, tok)
+	c.Set(newShopperKey, true)
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: ShopperCookie, Value: tok, Path: "/", MaxAge: cookieMaxAge,
 		HttpOnly: true, Secure: s.cfg.CookieSecure, SameSite: http.SameSiteLaxMode,
