@@ -19,8 +19,8 @@ const (
 	// newShopperKey is set when this request got a fresh token: a shopper
 	// with no orders yet.
 	newShopperKey = "flashscale.newShopper"
-	tokenBytes      = 32
-	cookieMaxAge    = 365 * 24 * 60 * 60
+	tokenBytes    = 32
+	cookieMaxAge  = 365 * 24 * 60 * 60
 )
 
 // shopper makes sure every API caller has a shopper token, issuing one on

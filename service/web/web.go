@@ -236,7 +236,9 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f *file) {
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
 
-func acceptsGzip(r *http.Request) bool { return strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") }
+func acceptsGzip(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")
+}
 
 // page returns the page rendered with data, from the cache when the data's
 // key has not changed.
