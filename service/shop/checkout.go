@@ -191,18 +191,18 @@ func (c Customer) validateAddress(fields map[string]string) {
 	case c.State == "":
 		set("state", "is required")
 	case !knownState:
-		set("state", "must be a state or union territory of India")
+		set("state", "must be one of India's states and union territories")
 	}
 	switch {
 	case c.PinCode == "":
 		set("pinCode", "is required")
 	case !ValidPIN(c.PinCode):
-		set("pinCode", "must be a 6-digit PIN code")
+		set("pinCode", "must be 6 digits, not starting with 0")
 	case knownState && !PINInState(c.PinCode, c.State):
-		set("pinCode", "is not a PIN code in "+c.State)
+		set("pinCode", "is not in "+c.State)
 	}
 	if c.Phone != "" && !ValidMobile(c.Phone) {
-		set("phone", "must be a 10-digit Indian mobile number")
+		set("phone", "must be a 10-digit mobile number starting with 6, 7, 8 or 9")
 	}
 }
 

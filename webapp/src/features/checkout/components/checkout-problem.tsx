@@ -1,5 +1,6 @@
 import { Link } from 'react-router'
 import { buttonClass } from '@/components/ui/button'
+import { paths } from '@/config/paths'
 import { ApiError, NetworkError, type Shortage } from '@/lib/api'
 import { cartStore } from '@/features/cart/store'
 import { serverFieldErrors } from '../lib/validation'
@@ -7,25 +8,22 @@ import { serverFieldErrors } from '../lib/validation'
 interface Props {
   error: Error
   nameOf: (productId: string) => string
-  onRetry: () => void
   onCartChanged: () => void
 }
 
-/** CheckoutProblem explains a failed checkout and offers the way forward. */
-export function CheckoutProblem({ error, nameOf, onRetry, onCartChanged }: Props) {
-  const retry = (
-    <button type="button" onClick={onRetry} className={buttonClass('secondary', 'mt-3')}>
-      Try again
-    </button>
-  )
+/**
+ * CheckoutProblem explains a failed checkout and offers the way forward.
+ * Where sending the same attempt again is the way, the form's own button
+ * does it ("Try again"): one button, never two.
+ */
+export function CheckoutProblem({ error, nameOf, onCartChanged }: Props) {
   if (error instanceof NetworkError) {
     return (
       <Problem title="We could not reach the shop">
         <p>
-          Your order may or may not have gone through. Trying again is safe: it can never place the same order
-          twice.
+          Your order may or may not have gone through. Press Try again when you are back online: it can never place the
+          same order twice.
         </p>
-        {retry}
       </Problem>
     )
   }
@@ -33,10 +31,21 @@ export function CheckoutProblem({ error, nameOf, onRetry, onCartChanged }: Props
     return (
       <Problem title="Something went wrong">
         <p>{error.message}</p>
-        {retry}
       </Problem>
     )
   }
+  const fix = (shortages: Shortage[], label: string) => (
+    <button
+      type="button"
+      onClick={() => {
+        updateCart(shortages)
+        onCartChanged()
+      }}
+      className={buttonClass('secondary', 'mt-3')}
+    >
+      {label}
+    </button>
+  )
   switch (error.code) {
     case 'sold_out':
       return (
@@ -46,16 +55,18 @@ export function CheckoutProblem({ error, nameOf, onRetry, onCartChanged }: Props
               <li key={s.productId}>{shortageText(s, nameOf(s.productId))}</li>
             ))}
           </ul>
-          <button
-            type="button"
-            onClick={() => {
-              updateCart(error.products)
-              onCartChanged()
-            }}
-            className={buttonClass('secondary', 'mt-3')}
-          >
-            Update my cart to what is left
-          </button>
+          {fix(error.products, 'Update my cart to what is left')}
+        </Problem>
+      )
+    case 'purchase_limit':
+      return (
+        <Problem title="Your cart is over a per-shopper limit">
+          <ul className="mt-1 list-disc pl-5">
+            {error.products.map((s) => (
+              <li key={s.productId}>{limitText(s, nameOf(s.productId))}</li>
+            ))}
+          </ul>
+          {error.products.length > 0 ? fix(error.products, 'Lower my cart to what I can buy') : <p>{error.message}</p>}
         </Problem>
       )
     case 'invalid': {
@@ -78,7 +89,7 @@ export function CheckoutProblem({ error, nameOf, onRetry, onCartChanged }: Props
         <Problem title="Your earlier attempt may already have placed an order">
           <p>
             Please check{' '}
-            <Link to="/orders" className="font-semibold underline">
+            <Link to={paths.orders} className="font-semibold underline">
               your orders
             </Link>{' '}
             before ordering again. Submitting again now places a new order.
@@ -91,8 +102,7 @@ export function CheckoutProblem({ error, nameOf, onRetry, onCartChanged }: Props
     case 'internal':
       return (
         <Problem title="The shop is very busy right now">
-          <p>Your order has not been placed yet. Trying again keeps your place: it can never order twice.</p>
-          {retry}
+          <p>Your order has not been placed yet. Press Try again in a moment: it can never order twice.</p>
         </Problem>
       )
     default:
@@ -118,6 +128,12 @@ function shortageText(s: Shortage, name: string): string {
   return `${name}: you asked for ${s.requested}, only ${s.available} left`
 }
 
+function limitText(s: Shortage, name: string): string {
+  if (s.available <= 0) return `${name}: you have already bought the most you can`
+  return `${name}: you can buy ${s.available} more, you asked for ${s.requested}`
+}
+
+/** updateCart lowers each short or capped line to what is allowed; 0 removes it. */
 function updateCart(shortages: Shortage[]) {
   const short = new Map(shortages.map((s) => [s.productId, s.available]))
   cartStore.replace(
