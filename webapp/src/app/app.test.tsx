@@ -16,11 +16,12 @@ describe('app shell', () => {
   it('names the cart link after what it shows', async () => {
     cartStore.add(laptop.id, 2)
     renderApp('/')
-    const link = await screen.findByRole('link', { name: 'Cart, 2 items' })
+    const link = await screen.findByRole('link', { name: 'Cart 2 items' })
     // The accessible name starts with the visible text (WCAG 2.5.3).
-    expect(link.textContent?.replace(/\s+/g, ' ')).toMatch(/^Cart, 2 items$/)
-    const visible = [...link.querySelectorAll('span:not(.sr-only)')].map((s) => s.textContent).join(' ')
-    expect(visible).toBe('Cart 2')
+    expect(link.textContent?.replace(/\s+/g, ' ')).toMatch(/^Cart 2 items$/)
+    const seen = link.cloneNode(true) as HTMLElement
+    seen.querySelectorAll('.sr-only').forEach((s) => s.remove())
+    expect(seen.textContent).toBe('Cart 2 ')
   })
 
   it('keeps the header when a page cannot be fetched, and reloads once the shop answers', { timeout: 20_000 }, async () => {
@@ -40,7 +41,7 @@ describe('app shell', () => {
     expect(await screen.findByRole('heading', { level: 1, name: 'This page could not be loaded' })).toBeInTheDocument()
     expect(screen.getByText('Connection problem')).toBeInTheDocument()
     expect(screen.getByRole('navigation', { name: 'Main' })).toBeInTheDocument()
-    expect(screen.getByRole('link', { name: 'Cart, 0 items' })).toBeInTheDocument()
+    expect(screen.getByRole('link', { name: 'Cart 0 items' })).toBeInTheDocument()
     expect(reload).not.toHaveBeenCalled()
     up = true
     await waitFor(() => expect(reload).toHaveBeenCalledOnce(), { timeout: 10_000 })

@@ -73,7 +73,8 @@ export function CatalogToolbar({ query, categories, total, onChange }: {
         </div>
       </div>
       <nav aria-label="Categories">
-        <ul className="flex flex-wrap gap-2">
+        {/* One row that scrolls sideways on phones, wrapping on wider screens. */}
+        <ul className="-mx-3 flex gap-2 overflow-x-auto px-3 py-1 sm:mx-0 sm:flex-wrap sm:overflow-visible sm:px-0">
           <li>
             <Chip to={href({ ...query, category: '' })} current={query.category === ''} label="All" count={total} />
           </li>
@@ -94,14 +95,17 @@ function Chip({ to, current, label, count }: { to: string; current: boolean; lab
       to={to}
       aria-current={current ? 'true' : undefined}
       className={cx(
-        'inline-flex items-center gap-1.5 rounded-full px-3 py-1.5 text-sm font-semibold ring-1',
+        // relative: the hidden text stays inside the scrolling row, not past the page's edge.
+        'relative inline-flex items-center rounded-full px-3 py-1.5 text-sm font-semibold whitespace-nowrap ring-1',
         current ? 'bg-blue-700 text-white ring-blue-700' : 'bg-white text-slate-800 ring-slate-300 hover:bg-slate-50',
       )}
     >
-      {label}
-      <span className="sr-only">,</span>{' '}
-      <span className={cx('text-xs', current ? 'text-blue-100' : 'text-slate-600')}>{count}</span>{' '}
-      <span className="sr-only">{count === 1 ? 'deal' : 'deals'}</span>
+      {/* One inline run of text, so the name reads as the text does: "Fashion 7 deals". */}
+      <span>
+        {label}{' '}
+        <span className={cx('text-xs', current ? 'text-blue-100' : 'text-slate-600')}>{count}</span>{' '}
+        <span className="sr-only">{count === 1 ? 'deal' : 'deals'}</span>
+      </span>
     </Link>
   )
 }
