@@ -1,6 +1,8 @@
 package http_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -127,5 +129,36 @@ func TestCheckoutWithAStructuredAddress(t *testing.T) {
 				t.Fatalf("%d %s", r.status, r.body)
 			}
 		})
+	}
+}
+
+// purchasesDown is a store whose purchases cannot be read (a slow or
+// failing query); everything else works.
+type purchasesDown struct{ shop.Store }
+
+func (purchasesDown) PurchasedUnits(context.Context, string, []string) (map[string]int, error) {
+	return nil, shop.Internal(errors.New("statement timeout"), "Database error.")
+}
+
+// The allowance is a courtesy: without it the product and the quote are
+// still served, and checkout still enforces the cap.
+func TestLimitsDegradeWhenPurchasesCannotBeRead(t *testing.T) {
+	env := newEnvWith(t, nil, func(s shop.Store) shop.Store { return purchasesDown{s} })
+	s := env.shopper()
+	s.do("GET", "/api/products", nil, nil) // a known shopper from now on
+	if left := remaining(t, s, "dell-inspiron-15"); left != nil {
+		t.Fatalf("remaining %d without purchases", *left)
+	}
+	r := s.do("POST", "/api/cart/quote", map[string]any{"items": []map[string]any{{"productId": "dell-inspiron-15", "quantity": 2}}}, nil)
+	var q struct{ Quote shop.Quote }
+	r.decode(t, &q)
+	if r.status != 200 || !q.Quote.Available || q.Quote.Lines[0].RemainingForShopper != nil {
+		t.Fatalf("quote %d %s", r.status, r.body)
+	}
+	if r := s.checkout("k1", checkoutBody(shop.LineRequest{ProductID: "dell-inspiron-15", Quantity: 2})); r.status != 201 {
+		t.Fatalf("checkout %d %s", r.status, r.body)
+	}
+	if r := s.checkout("k2", checkoutBody(shop.LineRequest{ProductID: "dell-inspiron-15", Quantity: 1})); r.status != 409 || r.errCode(t) != shop.ELIMIT {
+		t.Fatalf("over the cap: %d %s", r.status, r.body)
 	}
 }

@@ -38,6 +38,13 @@ type testEnv struct {
 // production defaults.
 func newEnv(t *testing.T, mod func(*config.Config)) *testEnv {
 	t.Helper()
+	return newEnvWith(t, mod, nil)
+}
+
+// newEnvWith is newEnv with the store wrapped by wrap (nil: as it is), for
+// tests of how the server copes with a failing store.
+func newEnvWith(t *testing.T, mod func(*config.Config), wrap func(shop.Store) shop.Store) *testEnv {
+	t.Helper()
 	cfg, err := config.Parse(map[string]string{
 		"DEPLOY_COLOR": "blue", "APP_VERSION": "1.2.3-test", "FLASHSCALE_ADMIN_TOKEN": adminToken,
 		"FLASHSCALE_ALLOWED_ORIGINS": "https://partner.example.com",
@@ -58,8 +65,12 @@ func newEnv(t *testing.T, mod func(*config.Config)) *testEnv {
 	if _, err := store.SeedProducts(ctx, shop.SeedCatalog()); err != nil {
 		t.Fatal(err)
 	}
+	var served shop.Store = store
+	if wrap != nil {
+		served = wrap(store)
+	}
 	reg := prometheus.NewRegistry()
-	s := fshttp.New(fshttp.Options{Config: cfg, Store: store, Registry: reg, Web: testShop(),
+	s := fshttp.New(fshttp.Options{Config: cfg, Store: served, Registry: reg, Web: testShop(),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)

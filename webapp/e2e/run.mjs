@@ -658,24 +658,42 @@ test('health page reports the service healthy', async () => {
 })
 
 test('when the server stops mid-flow: the shell stays, stale data is marked, and the shop recovers by itself', async () => {
-  // A fresh browser: nothing but what this visit loaded is cached.
+  // A fresh browser and shopper: nothing but what this visit loaded is cached.
   const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'en-IN' })
   ctx.setDefaultTimeout(STEP_TIMEOUT)
   const main = page
   page = await ctx.newPage()
   watch(page)
+  const ravi = { name: 'Ravi Kumar', phone: '98300 12345', email: 'ravi@example.in', line1: '4 Park Street', pin: '700016',
+    city: 'Kolkata', state: 'West Bengal' }
   try {
+    await page.goto(base + '/orders')
+    await page.getByText('No orders yet').waitFor()
+    await check('orders-empty')
+    await page.goto(base + '/orders/FS-NOSUCHORDER')
+    await page.getByRole('heading', { level: 1, name: 'Order not found' }).waitFor()
+    await check('order-not-found')
+
     await page.goto(base + '/')
     await page.getByRole('button', { name: 'Add to cart: boAt Airdopes 141' }).click()
     await cartLink(1).click()
     await page.waitForURL('**/cart')
     await eventually(async () => assert.equal(await page.getByTestId('cart-total').innerText(), '₹1,099'))
-    await page.getByRole('link', { name: 'FlashScale' }).click()
-    await page.getByRole('article').first().waitFor()
+    await page.getByRole('link', { name: 'Proceed to checkout' }).first().click()
+    await page.waitForURL('**/checkout')
+    await fillAddress(ravi)
+    await eventually(async () => assert.match(await page.getByRole('button', { name: /Place order/ }).innerText(), /₹1,099/))
 
     await stopServer()
 
+    // The order may or may not have gone through: one button sends the same attempt again.
+    await page.getByRole('button', { name: /Place order/ }).click()
+    await page.getByRole('alert').filter({ hasText: 'We could not reach the shop' }).waitFor()
+    assert.equal(await page.getByRole('button', { name: /Try again/ }).count(), 1)
+    await check('outage-checkout')
+
     // The open catalog cannot refresh: it says so and stops selling.
+    await page.getByRole('link', { name: 'FlashScale' }).click()
     await page.getByText(/Stock and prices shown may be out of date/).waitFor({ timeout: 30_000 })
     await eventually(async () => assert.equal(await page.getByRole('button', { name: 'Add to cart: Dell Inspiron 15 Laptop' }).isDisabled(), true))
     await page.getByRole('navigation', { name: 'Main' }).waitFor()
@@ -696,7 +714,7 @@ test('when the server stops mid-flow: the shell stays, stale data is marked, and
     await cartLink(1).waitFor()
     await check('outage-page')
 
-    // The server comes back: the page loads by itself.
+    // The server comes back: the page loads by itself, buying comes back.
     await startServer()
     await page.getByTestId('color-badge').waitFor({ timeout: 30_000 })
     await page.getByRole('link', { name: 'FlashScale' }).click()
@@ -705,6 +723,15 @@ test('when the server stops mid-flow: the shell stays, stale data is marked, and
       30_000,
     )
     assert.equal(await page.getByText(/Stock and prices shown may be out of date/).count(), 0)
+
+    // The checkout attempt kept its key: placing it now makes exactly one order.
+    await cartLink(1).click()
+    await page.getByRole('link', { name: 'Proceed to checkout' }).first().click()
+    await fillAddress(ravi)
+    await page.getByRole('button', { name: /Place order/ }).click()
+    await page.getByRole('heading', { name: 'Thank you, Ravi! Your order is placed.' }).waitFor()
+    const orders = await (await page.request.get(`${base}/api/orders`)).json()
+    assert.equal(orders.orders.length, 1)
   } finally {
     await ctx.close()
     page = main

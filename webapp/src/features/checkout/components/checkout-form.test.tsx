@@ -350,4 +350,25 @@ describe('checkout form', () => {
     up = true
     await waitFor(() => expect(submitButton()).toBeEnabled(), { timeout: 12_000 })
   })
+
+  it('says "Coming soon" for a deal whose sale has not started yet', async () => {
+    // The catalog says the laptop's deal opens in two hours: the cart was filled before the window moved.
+    const soon = { ...laptop, saleStartsAt: new Date(Date.now() + 2 * 3_600_000).toISOString() }
+    server.use(http.get('*/api/products', () => HttpResponse.json({ products: [soon, earbuds], categories: [] })))
+    scriptCheckout(() =>
+      HttpResponse.json(
+        { error: { code: 'sale_not_active', message: 'The sale is not active for: Dell Inspiron 15 Laptop.', fields: { 'items[1].productId': 'sale is not active' } } },
+        { status: 409 },
+      ),
+    )
+    const { user } = await setup([
+      { productId: earbuds.id, quantity: 1 },
+      { productId: laptop.id, quantity: 1 },
+    ])
+    await fillValid(user)
+    await user.click(submitButton())
+    const alert = await screen.findByRole('alert')
+    expect(alert).toHaveTextContent('A deal in your cart is not on sale right now')
+    expect(within(alert).getByRole('listitem')).toHaveTextContent(/^Dell Inspiron 15 Laptop: coming soon, the deal opens in 0[12]:\d\d:\d\d$/)
+  })
 })

@@ -63,8 +63,8 @@ export function CheckoutForm() {
     )
   }
 
-  const nameOf = (id: string) =>
-    quote.data?.lines.find((l) => l.productId === id)?.name ?? catalog.data?.products.find((p) => p.id === id)?.name ?? id
+  const productOf = (id: string) => catalog.data?.products.find((p) => p.id === id)
+  const nameOf = (id: string) => quote.data?.lines.find((l) => l.productId === id)?.name ?? productOf(id)?.name ?? id
   const blocked = quote.data !== undefined && !quote.isPlaceholderData && !quote.data.available
   const offline = cannotRefresh(quote)
   const retrying = place.isPending && place.failureCount > 0
@@ -176,7 +176,7 @@ export function CheckoutForm() {
       {/* Before the button on phones; beside the form on wide screens. */}
       <aside aria-label="Order summary" className="lg:sticky lg:top-20 lg:col-start-2 lg:row-span-3 lg:row-start-1">
         {quote.data ? (
-          <OrderReview quote={quote.data} estimate={estimate} stale={offline} />
+          <OrderReview quote={quote.data} estimate={estimate} stale={offline} productOf={productOf} />
         ) : (
           <QueryFallback query={quote} label="Pricing your cart…" title="Could not price your cart" />
         )}
@@ -193,7 +193,14 @@ export function CheckoutForm() {
           </div>
         )}
         {place.isError && !place.isPending && (
-          <CheckoutProblem error={place.error} nameOf={nameOf} onCartChanged={() => place.reset()} />
+          <CheckoutProblem
+            error={place.error}
+            lines={lines}
+            nameOf={nameOf}
+            productOf={productOf}
+            now={now}
+            onCartChanged={() => place.reset()}
+          />
         )}
         <div role="status" aria-live="polite" className="text-sm">
           {retrying ? (

@@ -2,12 +2,19 @@ import { Link } from 'react-router'
 import { buttonClass } from '@/components/ui/button'
 import { paths } from '@/config/paths'
 import { ApiError, NetworkError, type Shortage } from '@/lib/api'
+import { formatWhen } from '@/lib/format'
+import type { LineRequest, Product } from '@/types/api'
 import { cartStore } from '@/features/cart/store'
+import { saleState } from '@/features/products/lib/sale'
 import { serverFieldErrors } from '../lib/validation'
 
 interface Props {
   error: Error
+  /** The cart as sent: a line's field (items[i]) names its index here. */
+  lines: LineRequest[]
   nameOf: (productId: string) => string
+  productOf: (productId: string) => Product | undefined
+  now: number
   onCartChanged: () => void
 }
 
@@ -16,7 +23,7 @@ interface Props {
  * Where sending the same attempt again is the way, the form's own button
  * does it ("Try again"): one button, never two.
  */
-export function CheckoutProblem({ error, nameOf, onCartChanged }: Props) {
+export function CheckoutProblem({ error, lines, nameOf, productOf, now, onCartChanged }: Props) {
   if (error instanceof NetworkError) {
     return (
       <Problem title="We could not reach the shop">
@@ -69,6 +76,26 @@ export function CheckoutProblem({ error, nameOf, onCartChanged }: Props) {
           {error.products.length > 0 ? fix(error.products, 'Lower my cart to what I can buy') : <p>{error.message}</p>}
         </Problem>
       )
+    case 'sale_not_active': {
+      const closed = Object.keys(error.fields).flatMap((f) => {
+        const line = lines[Number(/^items\[(\d+)\]/.exec(f)?.[1])]
+        return line ? [line.productId] : []
+      })
+      return (
+        <Problem title="A deal in your cart is not on sale right now">
+          <ul className="mt-1 list-disc pl-5">
+            {closed.map((id) => (
+              <li key={id}>{saleText(nameOf(id), productOf(id), now)}</li>
+            ))}
+          </ul>
+          <p className="mt-2">
+            <Link to={paths.cart} className="font-semibold underline">
+              Review your cart
+            </Link>
+          </p>
+        </Problem>
+      )
+    }
     case 'invalid': {
       const { other } = serverFieldErrors(error.fields)
       return (
@@ -121,6 +148,13 @@ function Problem({ title, children }: { title: string; children: React.ReactNode
       <div className="mt-1">{children}</div>
     </div>
   )
+}
+
+function saleText(name: string, product: Product | undefined, now: number): string {
+  const sale = product ? saleState(product, now) : null
+  if (sale?.kind === 'upcoming') return `${name}: coming soon, the deal opens ${formatWhen(sale.startsAt, now)}`
+  if (sale?.kind === 'ended') return `${name}: this deal has ended`
+  return `${name}: not on sale right now`
 }
 
 function shortageText(s: Shortage, name: string): string {

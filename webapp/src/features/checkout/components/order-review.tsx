@@ -1,11 +1,17 @@
 import { Link } from 'react-router'
 import { paths } from '@/config/paths'
 import { formatMoney } from '@/lib/format'
-import type { Quote } from '@/types/api'
+import type { Product, Quote } from '@/types/api'
 import { unavailableReason } from '@/features/cart/lib/reasons'
 import type { DeliveryEstimate } from '../lib/delivery'
 
-export function OrderReview({ quote, estimate, stale = false }: { quote: Quote; estimate: DeliveryEstimate | null; stale?: boolean }) {
+export function OrderReview({ quote, estimate, stale = false, productOf }: {
+  quote: Quote
+  estimate: DeliveryEstimate | null
+  stale?: boolean
+  /** The catalog's product, which tells an upcoming deal from an ended one. */
+  productOf: (id: string) => Product | undefined
+}) {
   return (
     <section aria-labelledby="review-heading" className="rounded-2xl bg-white p-5 ring-1 ring-slate-200">
       <h2 id="review-heading" className="text-lg font-semibold">
@@ -22,7 +28,7 @@ export function OrderReview({ quote, estimate, stale = false }: { quote: Quote; 
             <span className="min-w-0">
               <span className="font-medium break-words">{l.name ?? l.productId}</span>
               <span className="text-slate-600"> × {l.quantity}</span>
-              {!l.available && <span className="block font-semibold text-red-700">{unavailableReason(l)}</span>}
+              {!l.available && <span className="block font-semibold text-red-700">{unavailableReason(l, productOf(l.productId))}</span>}
             </span>
             <span className="shrink-0 font-medium">{l.available ? formatMoney(l.lineTotal) : '—'}</span>
           </li>

@@ -2,10 +2,11 @@ import { act, screen, waitFor, within } from '@testing-library/react'
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { renderApp } from '@/testing/render'
-import { earbuds, jeans, laptop, listing, powerBank } from '@/testing/fixtures'
+import { earbuds, jeans, laptop, listing, powerBank, product } from '@/testing/fixtures'
 import { server } from '@/testing/server'
 import { createQueryClient } from '@/lib/query-client'
 import { INLINE_CATALOG_ID, seedInlineCatalog } from '../api/get-products'
+import { FIRST_PAINT } from './product-grid'
 
 /** requests records the product listings the page asks for. */
 function requests() {
@@ -97,6 +98,15 @@ describe('deals page', () => {
     expect(names()).toEqual([laptop.name, earbuds.name, jeans.name, powerBank.name])
     expect(seen).toEqual([''])
     server.events.removeAllListeners()
+  })
+
+  it('paints the first cards first and the rest right after', async () => {
+    const many = Array.from({ length: 20 }, (_, i) => product({ id: `p${i}`, name: `Product ${i}` }))
+    const client = createQueryClient()
+    client.setQueryData(['products', 'catalog'], listing(many))
+    renderApp('/', { client })
+    expect(screen.getAllByRole('article')).toHaveLength(FIRST_PAINT)
+    await waitFor(() => expect(screen.getAllByRole('article')).toHaveLength(20))
   })
 
   it('renders the catalog the page carries without asking for it', () => {
