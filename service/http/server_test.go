@@ -81,7 +81,7 @@ func newEnvWith(t *testing.T, mod func(*config.Config), wrap func(shop.Store) sh
 }
 
 // testShop is a built web shop with the client routes of webapp's
-// src/app/paths.ts, so these tests do not depend on whether the real one
+// src/config/paths.ts, so these tests do not depend on whether the real one
 // was built into service/web/dist.
 func testShop() *web.Handler {
 	return web.NewFS(fstest.MapFS{

@@ -30,11 +30,21 @@ func TestShopPagesKnowTheClientRoutes(t *testing.T) {
 	env := newEnv(t, nil)
 	s := env.shopper()
 	for path, status := range map[string]int{
-		"/": 200, "/cart": 200, "/checkout": 200, "/orders": 200, "/orders/FS-ANY": 200, "/orders/FS-ANY/confirmation": 200,
-		"/version": 200, "/health": 200, "/products/dell-inspiron-15": 200,
+		"/":                           200,
+		"/cart":                       200,
+		"/checkout":                   200,
+		"/orders":                     200,
+		"/orders/FS-ANY":              200,
+		"/orders/FS-ANY/confirmation": 200,
+		"/version":                    200,
+		"/health":                     200,
+		"/products/dell-inspiron-15":  200,
 		// The server knows the catalog: a product it does not sell is a 404.
 		"/products/no-such-product": 404,
-		"/no-such-page":             404, "/orders/FS-ANY/track": 404, "/cart/extra": 404, "/deals": 404,
+		"/no-such-page":             404,
+		"/orders/FS-ANY/track":      404,
+		"/cart/extra":               404,
+		"/deals":                    404,
 	} {
 		r := s.do("GET", path, nil, nil)
 		if r.status != status {
