@@ -3,11 +3,12 @@ import { defineConfig } from 'vite'
 import react from '@vitejs/plugin-react'
 import tailwindcss from '@tailwindcss/vite'
 import { fileURLToPath } from 'node:url'
+import { shopBuild } from './vite-plugin-shop.ts'
 
 // The Go binary embeds service/web/dist (service/web/web.go), so the shop is
 // built straight into it; the Makefile recreates dist/.keep afterwards.
 export default defineConfig({
-  plugins: [react(), tailwindcss()],
+  plugins: [react(), tailwindcss(), shopBuild()],
   base: '/',
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
@@ -40,5 +41,8 @@ export default defineConfig({
     setupFiles: ['./src/testing/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // Forms are typed into key by key, on two cores shared with the Go and
+    // browser suites.
+    testTimeout: 15_000,
   },
 })

@@ -10,6 +10,8 @@ import (
 
 // quoteCart prices a cart from the in-memory catalog. Client prices are
 // never read; availability is as of the last refresh (checkout decides).
+// For capped products it reads what the shopper already bought, so the
+// cart never offers more than checkout would accept.
 func (s *Server) quoteCart(c *gin.Context) {
 	var req shop.QuoteRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -20,6 +22,7 @@ func (s *Server) quoteCart(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	q := shop.PriceQuote(req.Items, s.catalog.current().products, s.now())
+	products := s.catalog.current().products
+	q := shop.PriceQuote(req.Items, products, s.purchases(c, shop.CappedIDs(req.Items, products)), s.now())
 	c.JSON(http.StatusOK, gin.H{"quote": q})
 }

@@ -27,7 +27,8 @@ type catalog struct {
 
 type catalogSnapshot struct {
 	products map[string]shop.Product
-	body     []byte // {"products":[...]}
+	list     []shop.Product // in catalog order, for filtered listings
+	body     []byte         // {"products":[...],"categories":[...]}
 	gzipped  []byte
 	etag     string
 }
@@ -38,6 +39,16 @@ func newCatalog(store shop.Store, m *metrics, log *slog.Logger) *catalog {
 
 func (c *catalog) current() *catalogSnapshot { return c.snap.Load() }
 
+// pageExists tells the web shop which product pages exist, so that a link
+// to a product the catalog does not have is a 404 like any unknown page.
+func (s *catalogSnapshot) pageExists(route string, params map[string]string) bool {
+	if route == "/products/:id" {
+		_, ok := s.products[params["id"]]
+		return ok
+	}
+	return true
+}
+
 // refresh reloads the catalog; unchanged bytes keep the old snapshot (and
 // its ETag) so clients' caches stay valid.
 func (c *catalog) refresh(ctx context.Context) error {
@@ -45,9 +56,9 @@ func (c *catalog) refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(struct {
-		Products []shop.Product `json:"products"`
-	}{products})
+	// The zero query lists the catalog as stored; its category counts do
+	// not depend on the time, so the body only changes with the catalog.
+	body, err := json.Marshal(shop.List(products, shop.ProductQuery{}, time.Time{}))
 	if err != nil {
 		return shop.Internal(err, "encoding catalog")
 	}
@@ -66,7 +77,7 @@ func (c *catalog) refresh(ctx context.Context) error {
 	for _, p := range products {
 		byID[p.ID] = p
 	}
-	c.snap.Store(&catalogSnapshot{products: byID, body: body, gzipped: gz.Bytes(),
+	c.snap.Store(&catalogSnapshot{products: byID, list: products, body: body, gzipped: gz.Bytes(),
 		etag: `"` + hex.EncodeToString(sum[:12]) + `"`})
 	return nil
 }

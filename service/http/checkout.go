@@ -88,6 +88,7 @@ func (s *Server) placeOrder(c *gin.Context) (shop.Order, bool, error) {
 		RequestHash:    req.Hash(),
 		Items:          req.Items,
 		Customer:       req.Customer,
+		PaymentMethod:  req.Payment(),
 		At:             s.now().UTC(),
 	}
 	o, replayed, err := s.store.PlaceOrder(c, p)

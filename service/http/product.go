@@ -1,40 +1,118 @@
 package http
 
 import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/flashscale/flashscale/service/shop"
+	"github.com/flashscale/flashscale/service/web"
 )
 
-// listProducts serves the pre-rendered catalog with an ETag, gzipped when
-// the client accepts it; no allocation beyond the response itself.
+// listProducts serves the catalog from memory. The plain listing every
+// shopper polls is pre-rendered (with an ETag, gzipped when the client
+// accepts it) and allocates nothing beyond the response itself; a search,
+// category or sort (?q=&category=&sort=) is answered from the same
+// in-memory catalog, never from the store.
 func (s *Server) listProducts(c *gin.Context) {
 	snap := s.catalog.current()
+	if c.Request.URL.RawQuery == "" {
+		serveJSON(c, snap.body, snap.gzipped, snap.etag)
+		return
+	}
+	q, err := productQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if q.IsZero() {
+		serveJSON(c, snap.body, snap.gzipped, snap.etag)
+		return
+	}
+	body, err := json.Marshal(shop.List(snap.list, q, s.now()))
+	if err != nil {
+		s.writeError(c, shop.Internal(err, "encoding products"))
+		return
+	}
+	sum := sha256.Sum256(body)
+	var gz []byte
+	if len(body) > 1024 && acceptsGzip(c) {
+		gz = gzipFast(body)
+	}
+	serveJSON(c, body, gz, `"`+hex.EncodeToString(sum[:12])+`"`)
+}
+
+// productQuery reads ?q=&category=&sort=. Other parameters are ignored (a
+// cache buster is harmless); a repeated one is ambiguous, so malformed.
+func productQuery(raw string) (shop.ProductQuery, error) {
+	v, err := url.ParseQuery(raw)
+	if err != nil {
+		return shop.ProductQuery{}, shop.Errorf(shop.EMALFORMED, "The query string is malformed.")
+	}
+	for _, k := range []string{"q", "category", "sort"} {
+		if len(v[k]) > 1 {
+			return shop.ProductQuery{}, &shop.Error{Code: shop.EMALFORMED, Message: "Parameter " + k + " is given more than once.",
+				Fields: map[string]string{k: "must be given at most once"}}
+		}
+	}
+	q := shop.ProductQuery{Q: v.Get("q"), Category: v.Get("category"), Sort: v.Get("sort")}
+	q.Normalize()
+	return q, q.Validate()
+}
+
+func acceptsGzip(c *gin.Context) bool {
+	return strings.Contains(c.Request.Header.Get("Accept-Encoding"), "gzip")
+}
+
+// serveJSON answers with body (or gz, when given and accepted) under etag,
+// or 304 when the client has it.
+func serveJSON(c *gin.Context, body, gz []byte, etag string) {
 	h := c.Writer.Header()
-	h["Etag"] = []string{snap.etag}
+	h["Etag"] = []string{etag}
 	h["Cache-Control"] = []string{"no-cache"}
 	h["Vary"] = append(h["Vary"], "Accept-Encoding") // keep cors's Vary: Origin
-	if match := c.Request.Header.Get("If-None-Match"); match != "" && etagMatches(match, snap.etag) {
+	if match := c.Request.Header.Get("If-None-Match"); match != "" && web.ETagMatches(match, etag) {
 		c.Status(http.StatusNotModified)
 		return
 	}
-	if strings.Contains(c.Request.Header.Get("Accept-Encoding"), "gzip") {
+	if gz != nil && acceptsGzip(c) {
 		h["Content-Encoding"] = []string{"gzip"}
-		c.Data(http.StatusOK, "application/json; charset=utf-8", snap.gzipped)
+		c.Data(http.StatusOK, "application/json; charset=utf-8", gz)
 		return
 	}
-	c.Data(http.StatusOK, "application/json; charset=utf-8", snap.body)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
-func etagMatches(header, etag string) bool {
-	for _, part := range strings.Split(header, ",") {
-		part = strings.TrimPrefix(strings.TrimSpace(part), "W/")
-		if part == etag || part == "*" {
-			return true
-		}
-	}
-	return false
+var gzipWriters = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
+
+func gzipFast(body []byte) []byte {
+	var b bytes.Buffer
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&b)
+	_, _ = zw.Write(body)
+	_ = zw.Close()
+	gzipWriters.Put(zw)
+	return b.Bytes()
+}
+
+// productView is a product as one shopper sees it.
+type productView struct {
+	shop.Product
+	// RemainingForShopper is how many more units the caller may buy of a
+	// product with a per-shopper cap; absent without a cap, or when the
+	// store could not say in time.
+	RemainingForShopper *int `json:"remainingForShopper,omitempty"`
 }
 
 // getProduct reads the product from the store so its stock is current.
@@ -44,5 +122,33 @@ func (s *Server) getProduct(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"product": p})
+	view := productView{Product: p}
+	if p.MaxPerShopper > 0 {
+		if bought := s.purchases(c, []string{p.ID}); bought != nil {
+			left := max(0, p.MaxPerShopper-bought[p.ID])
+			view.RemainingForShopper = &left
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"product": view})
+}
+
+// purchasesTimeout bounds the store read behind a remaining allowance: it
+// is a courtesy (checkout enforces the cap), not worth a slow page.
+const purchasesTimeout = 500 * time.Millisecond
+
+// purchases returns the units the caller bought of the products, or nil
+// when the store cannot say in time. A shopper whose cookie was just
+// issued has bought nothing, which needs no store read.
+func (s *Server) purchases(c *gin.Context, ids []string) map[string]int {
+	if len(ids) == 0 || c.GetBool(newShopperKey) {
+		return map[string]int{}
+	}
+	ctx, cancel := context.WithTimeout(c, purchasesTimeout)
+	defer cancel()
+	bought, err := s.store.PurchasedUnits(ctx, shopperID(c), ids)
+	if err != nil {
+		s.log.WarnContext(c, "reading a shopper's purchases failed; caps are left to checkout", slog.Any("err", err))
+		return nil
+	}
+	return bought
 }

@@ -59,7 +59,16 @@ func TestListProducts(t *testing.T) {
 
 func TestListProductsGzip(t *testing.T) {
 	env := newEnv(t, nil)
-	req, _ := http.NewRequest("GET", env.srv.URL+"/api/products", nil)
+	if b := gunzipGet(t, env, "/api/products"); !bytes.HasPrefix(b, []byte(`{"products":[`)) {
+		t.Fatalf("gunzipped body %q", b[:min(len(b), 40)])
+	}
+}
+
+// gunzipGet fetches path asking for gzip, requires it and returns the
+// unzipped body.
+func gunzipGet(t *testing.T, env *testEnv, path string) []byte {
+	t.Helper()
+	req, _ := http.NewRequest("GET", env.srv.URL+path, nil)
 	req.Header.Set("Accept-Encoding", "gzip")
 	res, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
@@ -67,16 +76,17 @@ func TestListProductsGzip(t *testing.T) {
 	}
 	defer res.Body.Close()
 	if res.Header.Get("Content-Encoding") != "gzip" {
-		t.Fatalf("Content-Encoding %q", res.Header.Get("Content-Encoding"))
+		t.Fatalf("%s: Content-Encoding %q", path, res.Header.Get("Content-Encoding"))
 	}
 	zr, err := gzip.NewReader(res.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := io.ReadAll(zr)
-	if !bytes.HasPrefix(b, []byte(`{"products":[`)) {
-		t.Fatalf("gunzipped body %q", b[:min(len(b), 40)])
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return b
 }
 
 func TestGetProduct(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/flashscale/flashscale/service/config"
 	"github.com/flashscale/flashscale/service/shop"
+	"github.com/flashscale/flashscale/service/web"
 )
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -30,8 +31,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Registry receives the metrics; nil means a fresh registry.
 	Registry *prometheus.Registry
-	// Web serves the embedded shop for every path no API route matches.
-	Web http.Handler
+	// Web serves the embedded shop for every path no API route matches,
+	// with the current catalog inline; nil leaves such paths a JSON 404.
+	Web *web.Handler
 	// Now is the clock (tests move it); nil means time.Now.
 	Now func() time.Time
 }
@@ -112,7 +114,8 @@ func New(o Options) *Server {
 			return
 		}
 		c.Set(routeKey, "web")
-		o.Web.ServeHTTP(c.Writer, c.Request)
+		snap := s.catalog.current()
+		o.Web.Serve(c.Writer, c.Request, web.Data{Key: snap.etag, JSON: snap.body}, snap.pageExists)
 	})
 	s.engine = e
 	return s

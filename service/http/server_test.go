@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,10 +59,23 @@ func newEnv(t *testing.T, mod func(*config.Config)) *testEnv {
 	return newEnvOn(t, onSQLite, mod)
 }
 
+// newEnvWith is newEnv with the store wrapped by wrap (nil: as it is), for
+// tests of how the server copes with a failing store.
+func newEnvWith(t *testing.T, mod func(*config.Config), wrap func(shop.Store) shop.Store) *testEnv {
+	t.Helper()
+	return newEnvStore(t, onSQLite, mod, wrap)
+}
+
 // newEnvOn starts the real server on a fresh store of the given kind: a
 // SQLite file in cfg.DataDir (a temporary directory unless mod sets one)
 // or a throwaway PostgreSQL database with cfg.DBMaxConns connections.
 func newEnvOn(t *testing.T, kind string, mod func(*config.Config)) *testEnv {
+	t.Helper()
+	return newEnvStore(t, kind, mod, nil)
+}
+
+// newEnvStore is newEnvOn with the store wrapped by wrap (nil: as it is).
+func newEnvStore(t *testing.T, kind string, mod func(*config.Config), wrap func(shop.Store) shop.Store) *testEnv {
 	t.Helper()
 	cfg, err := config.Parse(map[string]string{
 		"DEPLOY_COLOR": "blue", "APP_VERSION": "1.2.3-test", "FLASHSCALE_ADMIN_TOKEN": adminToken,
@@ -97,8 +111,12 @@ func newEnvOn(t *testing.T, kind string, mod func(*config.Config)) *testEnv {
 	if _, err := store.SeedProducts(ctx, shop.SeedCatalog()); err != nil {
 		t.Fatal(err)
 	}
+	var served shop.Store = store
+	if wrap != nil {
+		served = wrap(store)
+	}
 	reg := prometheus.NewRegistry()
-	s := fshttp.New(fshttp.Options{Config: cfg, Store: store, Registry: reg, Web: web.New(),
+	s := fshttp.New(fshttp.Options{Config: cfg, Store: served, Registry: reg, Web: testShop(),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -106,6 +124,19 @@ func newEnvOn(t *testing.T, kind string, mod func(*config.Config)) *testEnv {
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
 	return &testEnv{t: t, srv: hs, server: s, store: store, reg: reg, dataDir: cfg.DataDir, dbURL: dbURL}
+}
+
+// testShop is a built web shop with the client routes of webapp's
+// src/config/paths.ts, so these tests do not depend on whether the real one
+// was built into service/web/dist.
+func testShop() *web.Handler {
+	return web.NewFS(fstest.MapFS{
+		"dist/index.html": {Data: []byte(`<!doctype html><html><head><title>FlashScale</title></head><body>` +
+			`<div id="root"></div>` + web.Marker + `<script type="module" src="/assets/index-1.js"></script></body></html>`)},
+		"dist/routes.json": {Data: []byte(`["/","/products/:id","/cart","/checkout","/orders","/orders/:id",` +
+			`"/orders/:id/confirmation","/version","/health"]`)},
+		"dist/assets/index-1.js": {Data: []byte(`console.log("shop")`)},
+	})
 }
 
 // shopper is a browser-like client with its own cookie jar.

@@ -16,9 +16,11 @@ const ShopperCookie = "fs_shopper"
 
 const (
 	shopperTokenKey = "flashscale.shopperToken"
-	newShopperKey   = "flashscale.newShopper"
-	tokenBytes      = 32
-	cookieMaxAge    = 365 * 24 * 60 * 60
+	// newShopperKey is set when this request got a fresh token: a shopper
+	// with no orders yet.
+	newShopperKey = "flashscale.newShopper"
+	tokenBytes    = 32
+	cookieMaxAge  = 365 * 24 * 60 * 60
 )
 
 // shopper makes sure every API caller has a shopper token, issuing one on

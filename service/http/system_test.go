@@ -130,7 +130,8 @@ func TestWebFallbackNeverCoversAPI(t *testing.T) {
 		ctype        string
 	}{
 		{"GET", "/", 200, "text/html"},
-		{"GET", "/orders/FS-123/track", 200, "text/html"},
+		{"GET", "/orders/FS-123", 200, "text/html"},
+		{"GET", "/orders/FS-123/track", 404, "text/html"},
 		{"GET", "/api/nope", 404, "application/json"},
 		{"GET", "/api", 404, "application/json"},
 		{"POST", "/orders", 404, "application/json"},

@@ -145,10 +145,14 @@ const (
 	// and replays it, instead of racing it for the last units.
 	claimOrdersSQL = `
 INSERT INTO orders (id, shopper_id, idempotency_key, request_hash, total, currency,
-	customer_name, customer_email, customer_phone, customer_address, status, created_at)
-SELECT u.id, u.shopper_id, u.idempotency_key, u.request_hash, 0, $10, u.name, u.email, u.phone, u.address, $11, u.at
+	customer_name, customer_email, customer_phone, customer_address, status, created_at,
+	customer_address_line1, customer_address_line2, customer_city, customer_state, customer_pin_code, payment_method)
+SELECT u.id, u.shopper_id, u.idempotency_key, u.request_hash, 0, $10, u.name, u.email, u.phone, u.address, $11, u.at,
+	u.line1, u.line2, u.city, u.state, u.pin, u.payment
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-	$9::timestamptz[]) WITH ORDINALITY AS u(id, shopper_id, idempotency_key, request_hash, name, email, phone, address, at, ord)
+	$9::timestamptz[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
+	WITH ORDINALITY AS u(id, shopper_id, idempotency_key, request_hash, name, email, phone, address, at,
+		line1, line2, city, state, pin, payment, ord)
 ORDER BY u.ord
 ON CONFLICT ON CONSTRAINT orders_idempotency DO NOTHING
 RETURNING id, seq`
@@ -204,13 +208,17 @@ func (s *Store) exec(ctx context.Context, ps []shop.PlaceOrder) ([]execResult, e
 	})
 	ids, shoppers, keys, hashes := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	names, emails, phones, addresses := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	line1s, line2s, cities, states, pins, payments := make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n), make([]string, n)
 	ats := make([]time.Time, n)
 	productSet := map[string]bool{}
 	var pairShoppers, pairProducts []string
 	for j, i := range byKey {
 		p := ps[i]
 		ids[j], shoppers[j], keys[j], hashes[j] = p.ID, p.ShopperID, p.IdempotencyKey, p.RequestHash
-		names[j], emails[j], phones[j], addresses[j] = p.Customer.Name, p.Customer.Email, p.Customer.Phone, p.Customer.Address
+		c := p.Customer
+		names[j], emails[j], phones[j], addresses[j] = c.Name, c.Email, c.Phone, c.Address
+		line1s[j], line2s[j], cities[j], states[j], pins[j], payments[j] = c.AddressLine1, c.AddressLine2, c.City, c.State, c.PinCode, p.PaymentMethod
 		ats[j] = p.At
 		for _, it := range p.Items {
 			productSet[it.ProductID] = true
@@ -224,7 +232,7 @@ func (s *Store) exec(ctx context.Context, ps []shop.PlaceOrder) ([]execResult, e
 	b := &pgx.Batch{}
 	b.BeginTx(pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	b.Queue(claimOrdersSQL, ids, shoppers, keys, hashes, names, emails, phones, addresses, ats,
-		shop.Currency, string(shop.StatusProcessing)).Query(func(rows pgx.Rows) error {
+		shop.Currency, string(shop.StatusProcessing), line1s, line2s, cities, states, pins, payments).Query(func(rows pgx.Rows) error {
 		var id string
 		var seq int64
 		_, err := pgx.ForEachRow(rows, []any{&id, &seq}, func() error { seqs[id] = seq; return nil })
@@ -286,7 +294,7 @@ func (s *Store) exec(ctx context.Context, ps []shop.PlaceOrder) ([]execResult, e
 		}
 		w.orderSeqs, w.orderAts, w.orderTotals = append(w.orderSeqs, seq), append(w.orderAts, p.At), append(w.orderTotals, total)
 		res[i].order = shop.Order{ID: p.ID, ShopperID: p.ShopperID, Items: items, Total: total, Currency: shop.Currency,
-			Customer: p.Customer, Status: shop.StatusProcessing, CreatedAt: p.At, Seq: seq,
+			Customer: p.Customer, PaymentMethod: p.PaymentMethod, Status: shop.StatusProcessing, CreatedAt: p.At, Seq: seq,
 			History: []shop.StatusChange{{Status: shop.StatusProcessing, At: p.At}}}
 	}
 	if len(w.orderSeqs) == 0 {

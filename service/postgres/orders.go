@@ -13,7 +13,8 @@ import (
 // one snapshot: an order is never seen with a status its history lacks.
 const orderSelect = `
 SELECT o.seq, o.id, o.shopper_id, o.request_hash, o.total, o.currency, o.customer_name, o.customer_email,
-	o.customer_phone, o.customer_address, o.status, o.created_at,
+	o.customer_phone, o.customer_address, o.customer_address_line1, o.customer_address_line2, o.customer_city,
+	o.customer_state, o.customer_pin_code, o.payment_method, o.status, o.created_at,
 	i.product_ids, i.names, i.unit_prices, i.quantities, i.line_totals, h.statuses, h.ats
 FROM orders o
 CROSS JOIN LATERAL (
@@ -41,8 +42,10 @@ func scanOrders(rows pgx.Rows) ([]storedOrder, error) {
 		var unitPrices, lineTotals []int64
 		var quantities []int32
 		var ats []time.Time
-		err := r.Scan(&o.Seq, &o.ID, &o.ShopperID, &o.requestHash, &o.Total, &o.Currency, &o.Customer.Name,
-			&o.Customer.Email, &o.Customer.Phone, &o.Customer.Address, &status, &o.CreatedAt,
+		c := &o.Customer
+		err := r.Scan(&o.Seq, &o.ID, &o.ShopperID, &o.requestHash, &o.Total, &o.Currency, &c.Name,
+			&c.Email, &c.Phone, &c.Address, &c.AddressLine1, &c.AddressLine2, &c.City, &c.State, &c.PinCode,
+			&o.PaymentMethod, &status, &o.CreatedAt,
 			&productIDs, &names, &unitPrices, &quantities, &lineTotals, &statuses, &ats)
 		if err != nil {
 			return o, err

@@ -194,6 +194,7 @@ func (s *Store) SeedProducts(ctx context.Context, products []shop.Product) (bool
 	}
 	n := len(products)
 	ids, names, descs, images, currencies := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	categories := make([]string, n)
 	prices, mrps := make([]int64, n), make([]int64, n)
 	stocks, maxPer, positions := make([]int32, n), make([]int32, n), make([]int32, n)
 	starts, ends := make([]*time.Time, n), make([]*time.Time, n)
@@ -209,6 +210,7 @@ func (s *Store) SeedProducts(ctx context.Context, products []shop.Product) (bool
 			cur = shop.Currency
 		}
 		ids[i], names[i], descs[i], images[i], currencies[i] = p.ID, p.Name, p.Description, p.ImageURL, cur
+		categories[i] = p.Category
 		prices[i], mrps[i] = p.Price, p.MRP
 		stocks[i], maxPer[i], positions[i] = int32(p.Stock), int32(p.MaxPerShopper), int32(i)
 		starts[i], ends[i] = dbTimePtr(p.SaleStartsAt), dbTimePtr(p.SaleEndsAt)
@@ -224,11 +226,11 @@ func (s *Store) SeedProducts(ctx context.Context, products []shop.Product) (bool
 		}
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO products (id, position, name, description, image_url, price, mrp, currency,
-				stock, sale_starts_at, sale_ends_at, max_per_shopper)
+				stock, sale_starts_at, sale_ends_at, max_per_shopper, category)
 			SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[],
-				$7::bigint[], $8::text[], $9::int[], $10::timestamptz[], $11::timestamptz[], $12::int[])
+				$7::bigint[], $8::text[], $9::int[], $10::timestamptz[], $11::timestamptz[], $12::int[], $13::text[])
 			ON CONFLICT (id) DO NOTHING`,
-			ids, positions, names, descs, images, prices, mrps, currencies, stocks, starts, ends, maxPer)
+			ids, positions, names, descs, images, prices, mrps, currencies, stocks, starts, ends, maxPer, categories)
 		inserted = tag.RowsAffected() > 0
 		return err
 	})
@@ -238,13 +240,13 @@ func (s *Store) SeedProducts(ctx context.Context, products []shop.Product) (bool
 	return inserted, nil
 }
 
-const productColumns = `id, name, description, image_url, price, mrp, currency, stock,
+const productColumns = `id, name, description, category, image_url, price, mrp, currency, stock,
 	sale_starts_at, sale_ends_at, max_per_shopper`
 
 func scanProduct(row pgx.Row) (shop.Product, error) {
 	var p shop.Product
 	var stock, maxPer int32
-	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.ImageURL, &p.Price, &p.MRP, &p.Currency, &stock,
+	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Category, &p.ImageURL, &p.Price, &p.MRP, &p.Currency, &stock,
 		&p.SaleStartsAt, &p.SaleEndsAt, &maxPer)
 	p.Stock, p.MaxPerShopper = int(stock), int(maxPer)
 	p.SaleStartsAt, p.SaleEndsAt = utcPtr(p.SaleStartsAt), utcPtr(p.SaleEndsAt)
@@ -282,6 +284,25 @@ func (s *Store) GetProduct(ctx context.Context, id string) (shop.Product, error)
 		return shop.Product{}, translate(err, "Product not found.")
 	}
 	return p, nil
+}
+
+// PurchasedUnits returns the units the shopper bought of each product.
+func (s *Store) PurchasedUnits(ctx context.Context, shopperID string, productIDs []string) (map[string]int, error) {
+	out := make(map[string]int, len(productIDs))
+	if len(productIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT product_id, quantity FROM shopper_purchases
+		WHERE shopper_id = $1 AND product_id = ANY($2::text[])`, shopperID, productIDs)
+	if err != nil {
+		return nil, translate(err, "Purchases not found.")
+	}
+	var id string
+	var n int32
+	if _, err := pgx.ForEachRow(rows, []any{&id, &n}, func() error { out[id] = int(n); return nil }); err != nil {
+		return nil, translate(err, "Purchases not found.")
+	}
+	return out, nil
 }
 
 // SetStock sets a product's stock (admin restock or correction).

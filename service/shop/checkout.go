@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 )
@@ -25,6 +26,8 @@ type LineRequest struct {
 type CheckoutRequest struct {
 	Items    []LineRequest `json:"items"`
 	Customer Customer      `json:"customer"`
+	// PaymentMethod may be left out: PaymentOnDelivery is the only one.
+	PaymentMethod string `json:"paymentMethod,omitempty"`
 }
 
 // QuoteRequest is the body of POST /api/cart/quote.
@@ -42,9 +45,13 @@ type QuoteLine struct {
 	LineTotal int64  `json:"lineTotal"`
 	Stock     int    `json:"stock"`
 	Available bool   `json:"available"`
-	// Reason says why an unavailable line cannot be bought:
-	// "not_found", "sold_out", "insufficient_stock" or "sale_not_active".
+	// Reason says why an unavailable line cannot be bought: "not_found",
+	// "sold_out", "insufficient_stock", "sale_not_active" or
+	// "purchase_limit".
 	Reason string `json:"reason,omitempty"`
+	// RemainingForShopper is how many more units this shopper may buy of a
+	// product with a per-shopper cap (absent without a cap).
+	RemainingForShopper *int `json:"remainingForShopper,omitempty"`
 }
 
 // Quote is the server's price for a cart.
@@ -66,6 +73,7 @@ type PlaceOrder struct {
 	RequestHash    string
 	Items          []LineRequest
 	Customer       Customer
+	PaymentMethod  string
 	At             time.Time
 }
 
@@ -80,44 +88,68 @@ func newValidator() *validator.Validate {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		return name
 	})
-	_ = v.RegisterValidation("phone", func(fl validator.FieldLevel) bool {
-		s := fl.Field().String()
-		digits := 0
-		for _, r := range s {
-			if r >= '0' && r <= '9' {
-				digits++
-			}
-		}
-		return phoneRegex.MatchString(s) && digits >= 10 && digits <= 15
-	})
 	v.RegisterStructValidation(validateText, Customer{})
 	return v
+}
+
+// validLegacyPhone is the rule of the one-text address form: 10 to 15
+// digits, optionally after +, with spaces or dashes.
+func validLegacyPhone(s string) bool {
+	digits := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	return phoneRegex.MatchString(s) && digits >= 10 && digits <= 15
 }
 
 var fieldMessages = map[string]string{
 	"required": "is required",
 	"email":    "must be a valid email address",
-	"phone":    "must be a phone number of 10 to 15 digits",
 }
 
 // Normalize trims the shopper's text fields so that "  a@b.in " and
-// "a@b.in" are the same request for idempotency and validation.
+// "a@b.in" are the same request for idempotency and validation, writes the
+// one-text form of a structured address, and drops the default payment
+// method, so a request hashes as it did before payment methods were
+// recorded (a retry across a blue/green flip replays, not conflicts).
 func (r *CheckoutRequest) Normalize() {
-	r.Customer.Name = strings.TrimSpace(r.Customer.Name)
-	r.Customer.Email = strings.TrimSpace(r.Customer.Email)
-	r.Customer.Phone = strings.TrimSpace(r.Customer.Phone)
-	r.Customer.Address = strings.TrimSpace(r.Customer.Address)
+	c := &r.Customer
+	for _, f := range []*string{&c.Name, &c.Email, &c.Phone, &c.Address, &c.AddressLine1, &c.AddressLine2, &c.City, &c.State} {
+		*f = strings.TrimSpace(*f)
+	}
+	c.PinCode = strings.ReplaceAll(strings.TrimSpace(c.PinCode), " ", "")
+	if c.Structured() {
+		c.Address = c.FormatAddress()
+	}
+	if r.PaymentMethod = strings.TrimSpace(r.PaymentMethod); r.PaymentMethod == PaymentOnDelivery {
+		r.PaymentMethod = ""
+	}
 	for i := range r.Items {
 		r.Items[i].ProductID = strings.TrimSpace(r.Items[i].ProductID)
 	}
 }
 
-// Validate checks a checkout request and returns an EINVALID error whose
-// Fields name every problem ("items[0].quantity", "customer.email").
+// Payment returns the request's payment method.
+func (r *CheckoutRequest) Payment() string {
+	if r.PaymentMethod == "" {
+		return PaymentOnDelivery
+	}
+	return r.PaymentMethod
+}
+
+// Validate checks a normalized checkout request and returns an EINVALID
+// error whose Fields name every problem ("items[0].quantity",
+// "customer.pinCode").
 func (r *CheckoutRequest) Validate() error {
 	fields := validateLines(r.Items)
 	if err := validateCustomer(r.Customer, fields); err != nil {
 		return err
+	}
+	r.Customer.validateAddress(fields)
+	if r.PaymentMethod != "" {
+		fields["paymentMethod"] = "must be " + PaymentOnDelivery
 	}
 	return invalid(fields, "Checkout request is invalid.")
 }
@@ -139,6 +171,53 @@ func validateCustomer(c Customer, fields map[string]string) error {
 		fields["customer."+path] = fieldMessage(fe)
 	}
 	return nil
+}
+
+// validateAddress applies the rules that depend on the address form to
+// the fields the tags passed: a structured address needs every part but
+// the second line, a state of India, a PIN code of that state and a mobile
+// number; a legacy one needs its one text.
+func (c Customer) validateAddress(fields map[string]string) {
+	set := func(field, msg string) {
+		if _, done := fields["customer."+field]; !done {
+			fields["customer."+field] = msg
+		}
+	}
+	if !c.Structured() {
+		if c.Address == "" {
+			set("address", "is required")
+		} else if utf8.RuneCountInString(c.Address) < 10 {
+			set("address", "must be at least 10 characters")
+		}
+		if c.Phone != "" && !validLegacyPhone(c.Phone) {
+			set("phone", "must be a phone number of 10 to 15 digits")
+		}
+		return
+	}
+	if c.AddressLine1 == "" {
+		set("addressLine1", "is required")
+	}
+	if c.City == "" {
+		set("city", "is required")
+	}
+	_, knownState := stateByName(c.State)
+	switch {
+	case c.State == "":
+		set("state", "is required")
+	case !knownState:
+		set("state", "must be one of India's states and union territories")
+	}
+	switch {
+	case c.PinCode == "":
+		set("pinCode", "is required")
+	case !ValidPIN(c.PinCode):
+		set("pinCode", "must be 6 digits, not starting with 0")
+	case knownState && !PINInState(c.PinCode, c.State):
+		set("pinCode", "is not in "+c.State)
+	}
+	if c.Phone != "" && !ValidMobile(c.Phone) {
+		set("phone", "must be a 10-digit mobile number starting with 6, 7, 8 or 9")
+	}
 }
 
 // Validate checks a quote request's lines.
@@ -214,9 +293,10 @@ func SortedItems(items []LineRequest) []LineRequest {
 // order does not matter: the same cart is the same request.
 func (r *CheckoutRequest) Hash() string {
 	canon := struct {
-		Items    []LineRequest `json:"items"`
-		Customer Customer      `json:"customer"`
-	}{SortedItems(r.Items), r.Customer}
+		Items         []LineRequest `json:"items"`
+		Customer      Customer      `json:"customer"`
+		PaymentMethod string        `json:"paymentMethod,omitempty"`
+	}{SortedItems(r.Items), r.Customer, r.PaymentMethod}
 	b, _ := json.Marshal(canon)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
@@ -244,13 +324,19 @@ func ValidateIdempotencyKey(key string) error {
 }
 
 // PriceQuote prices lines against the catalog. products maps id to product;
-// now decides sale windows. It never fails: unknown or short lines are
-// marked unavailable so the cart can show why.
-func PriceQuote(items []LineRequest, products map[string]Product, now time.Time) Quote {
+// now decides sale windows; bought holds the units the shopper already
+// bought of capped products (nil when unknown: caps are then left to
+// checkout). It never fails: unknown or short lines are marked unavailable
+// so the cart can show why.
+func PriceQuote(items []LineRequest, products map[string]Product, bought map[string]int, now time.Time) Quote {
 	q := Quote{Lines: make([]QuoteLine, 0, len(items)), Currency: Currency, Available: true}
 	for _, it := range items {
 		line := QuoteLine{ProductID: it.ProductID, Quantity: it.Quantity}
 		p, ok := products[it.ProductID]
+		if ok && p.MaxPerShopper > 0 && bought != nil {
+			left := max(0, p.MaxPerShopper-bought[p.ID])
+			line.RemainingForShopper = &left
+		}
 		switch {
 		case !ok:
 			line.Reason = "not_found"
@@ -260,6 +346,8 @@ func PriceQuote(items []LineRequest, products map[string]Product, now time.Time)
 			line.Reason = "sold_out"
 		case p.Stock < it.Quantity:
 			line.Reason = "insufficient_stock"
+		case line.RemainingForShopper != nil && *line.RemainingForShopper < it.Quantity:
+			line.Reason = "purchase_limit"
 		default:
 			line.Available = true
 		}
@@ -275,4 +363,16 @@ func PriceQuote(items []LineRequest, products map[string]Product, now time.Time)
 		q.Lines = append(q.Lines, line)
 	}
 	return q
+}
+
+// CappedIDs returns the ids of the lines' products that have a per-shopper
+// cap: the ones whose purchases a quote needs.
+func CappedIDs(items []LineRequest, products map[string]Product) []string {
+	var ids []string
+	for _, it := range items {
+		if p, ok := products[it.ProductID]; ok && p.MaxPerShopper > 0 {
+			ids = append(ids, p.ID)
+		}
+	}
+	return ids
 }

@@ -95,3 +95,9 @@ func (t *deadlineStore) GetOrder(ctx context.Context, shopperID, orderID string)
 func (t *deadlineStore) AdvanceOrder(ctx context.Context, orderID string, at time.Time) (Order, error) {
 	return call(ctx, t.d, func(ctx context.Context) (Order, error) { return t.s.AdvanceOrder(ctx, orderID, at) })
 }
+
+func (t *deadlineStore) PurchasedUnits(ctx context.Context, shopperID string, productIDs []string) (map[string]int, error) {
+	return call(ctx, t.d, func(ctx context.Context) (map[string]int, error) {
+		return t.s.PurchasedUnits(ctx, shopperID, productIDs)
+	})
+}

@@ -2,6 +2,7 @@ package shop_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -47,6 +48,9 @@ func (h hungStore) GetOrder(ctx context.Context, _, _ string) (shop.Order, error
 func (h hungStore) AdvanceOrder(ctx context.Context, _ string, _ time.Time) (shop.Order, error) {
 	return shop.Order{}, h.wait(ctx)
 }
+func (h hungStore) PurchasedUnits(ctx context.Context, _ string, _ []string) (map[string]int, error) {
+	return nil, h.wait(ctx)
+}
 
 func calls(s shop.Store) map[string]func(ctx context.Context) error {
 	return map[string]func(ctx context.Context) error{
@@ -60,6 +64,22 @@ func calls(s shop.Store) map[string]func(ctx context.Context) error {
 		"ListOrders":    func(ctx context.Context) error { _, err := s.ListOrders(ctx, "s", shop.OrderPage{}); return err },
 		"GetOrder":      func(ctx context.Context) error { _, err := s.GetOrder(ctx, "s", "o"); return err },
 		"AdvanceOrder":  func(ctx context.Context) error { _, err := s.AdvanceOrder(ctx, "o", time.Now()); return err },
+		"PurchasedUnits": func(ctx context.Context) error {
+			_, err := s.PurchasedUnits(ctx, "s", []string{"p"})
+			return err
+		},
+	}
+}
+
+// calls covers every method of the Store interface but Close: a method
+// added to the interface must be bounded (and listed) too.
+func TestCallsCoverTheStore(t *testing.T) {
+	store := reflect.TypeFor[shop.Store]()
+	listed := calls(hungStore{})
+	for i := range store.NumMethod() {
+		if name := store.Method(i).Name; name != "Close" && listed[name] == nil {
+			t.Errorf("Store.%s is not exercised by the deadline tests", name)
+		}
 	}
 }
 

@@ -35,15 +35,31 @@ type StatusChange struct {
 	At     time.Time `json:"at"`
 }
 
-// Customer is who an order ships to. Every string field, including those
-// of nested structs, is checked as shopper text (TextProblem): single-line
-// unless tagged `text:"multiline"`.
+// Customer is who an order ships to and how to reach them. Every string
+// field, including those of nested structs, is checked as shopper text
+// (TextProblem): single-line unless tagged `text:"multiline"`. The rules
+// that depend on the address form (structured or legacy, see address.go)
+// are in validateAddress.
 type Customer struct {
-	Name    string `json:"name" validate:"required,max=100"`
-	Email   string `json:"email" validate:"required,email,max=254"`
-	Phone   string `json:"phone" validate:"required,phone"`
-	Address string `json:"address" validate:"required,min=10,max=500" text:"multiline"`
+	Name  string `json:"name" validate:"required,max=100"`
+	Email string `json:"email" validate:"required,email,max=254"`
+	// Phone is an Indian mobile number with a structured address, 10 to 15
+	// digits with a legacy one.
+	Phone string `json:"phone" validate:"required,max=25"`
+	// Address is the whole address as one text. With a structured address
+	// the server writes it (FormatAddress), so that the previous release
+	// reads every order during a blue/green flip; a request from that
+	// release sends only this (10–500 characters).
+	Address      string `json:"address" validate:"max=500" text:"multiline"`
+	AddressLine1 string `json:"addressLine1,omitempty" validate:"max=150"`
+	AddressLine2 string `json:"addressLine2,omitempty" validate:"max=150"`
+	City         string `json:"city,omitempty" validate:"max=60"`
+	State        string `json:"state,omitempty" validate:"max=60"`
+	PinCode      string `json:"pinCode,omitempty" validate:"max=6"`
 }
+
+// PaymentOnDelivery is the one payment method: cash or UPI to the courier.
+const PaymentOnDelivery = "pay_on_delivery"
 
 // OrderItem is one priced line of an order, frozen at checkout time.
 type OrderItem struct {
@@ -57,15 +73,18 @@ type OrderItem struct {
 // Order is a placed order. ShopperID is the hash of the shopper's cookie
 // token; it is never sent to anyone.
 type Order struct {
-	ID        string         `json:"id"`
-	ShopperID string         `json:"-"`
-	Items     []OrderItem    `json:"items"`
-	Total     int64          `json:"total"`
-	Currency  string         `json:"currency"`
-	Customer  Customer       `json:"customer"`
-	Status    Status         `json:"status"`
-	History   []StatusChange `json:"history"`
-	CreatedAt time.Time      `json:"createdAt"`
+	ID        string      `json:"id"`
+	ShopperID string      `json:"-"`
+	Items     []OrderItem `json:"items"`
+	Total     int64       `json:"total"`
+	Currency  string      `json:"currency"`
+	Customer  Customer    `json:"customer"`
+	// PaymentMethod is PaymentOnDelivery for every order placed since it
+	// was recorded; "" for older orders.
+	PaymentMethod string         `json:"paymentMethod,omitempty"`
+	Status        Status         `json:"status"`
+	History       []StatusChange `json:"history"`
+	CreatedAt     time.Time      `json:"createdAt"`
 	// Seq orders a shopper's orders for keyset pagination.
 	Seq int64 `json:"-"`
 }

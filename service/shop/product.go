@@ -8,11 +8,14 @@ type Product struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
 	Description string `json:"description"`
-	ImageURL    string `json:"imageUrl"`
-	Price       int64  `json:"price"`
-	MRP         int64  `json:"mrp"`
-	Currency    string `json:"currency"`
-	Stock       int    `json:"stock"`
+	// Category is the id of one of Categories(); "" for products stocked
+	// before categories existed.
+	Category string `json:"category"`
+	ImageURL string `json:"imageUrl"`
+	Price    int64  `json:"price"`
+	MRP      int64  `json:"mrp"`
+	Currency string `json:"currency"`
+	Stock    int    `json:"stock"`
 	SaleWindow
 	// MaxPerShopper caps the units one shopper may buy of this product across
 	// all their orders; 0 means no cap.

@@ -70,14 +70,24 @@ func Reserve(p PlaceOrder, products map[string]*Product, bought map[string]int) 
 			Message: "Not enough stock for: " + strings.Join(shortNames, ", ") + "."}
 	}
 
+	// Every line over its cap is named, with what the shopper may still buy
+	// (Shortages' Available), so the shop can offer to lower each at once.
+	var capped []Shortage
+	var cappedMsgs []string
+	fields = map[string]string{}
 	for _, it := range lines {
 		pr := products[it.ProductID]
 		if pr.MaxPerShopper > 0 && bought[it.ProductID]+it.Quantity > pr.MaxPerShopper {
-			return nil, 0, &Error{Code: ELIMIT,
-				Message: fmt.Sprintf("You can buy at most %d of %s.", pr.MaxPerShopper, pr.Name),
-				Fields: map[string]string{fmt.Sprintf("items[%d].quantity", index[it.ProductID]): fmt.Sprintf(
-					"at most %d per shopper, %d already bought", pr.MaxPerShopper, bought[it.ProductID])}}
+			left := max(0, pr.MaxPerShopper-bought[it.ProductID])
+			capped = append(capped, Shortage{ProductID: it.ProductID, Requested: it.Quantity, Available: left})
+			cappedMsgs = append(cappedMsgs, fmt.Sprintf("at most %d of %s", pr.MaxPerShopper, pr.Name))
+			fields[fmt.Sprintf("items[%d].quantity", index[it.ProductID])] = fmt.Sprintf(
+				"at most %d per shopper, %d already bought", pr.MaxPerShopper, bought[it.ProductID])
 		}
+	}
+	if len(capped) > 0 {
+		return nil, 0, &Error{Code: ELIMIT, Fields: fields, Shortages: capped,
+			Message: "You can buy " + strings.Join(cappedMsgs, " and ") + "."}
 	}
 
 	items := make([]OrderItem, len(lines))

@@ -213,7 +213,7 @@ func TestPriceQuote(t *testing.T) {
 		"empty": {ID: "empty", Price: 10, Stock: 0},
 		"soon":  {ID: "soon", Price: 10, Stock: 9, SaleWindow: shop.SaleWindow{SaleStartsAt: &later}},
 	}
-	q := shop.PriceQuote([]shop.LineRequest{{"tv", 2}, {"empty", 1}, {"soon", 1}, {"tv2", 1}}, products, now)
+	q := shop.PriceQuote([]shop.LineRequest{{"tv", 2}, {"empty", 1}, {"soon", 1}, {"tv2", 1}}, products, nil, now)
 	reasons := []string{"", "sold_out", "sale_not_active", "not_found"}
 	for i, l := range q.Lines {
 		if l.Reason != reasons[i] || l.Available != (reasons[i] == "") {
@@ -223,8 +223,64 @@ func TestPriceQuote(t *testing.T) {
 	if q.Total != 200 || q.Available || q.Currency != "INR" {
 		t.Fatalf("quote %+v", q)
 	}
-	if q := shop.PriceQuote([]shop.LineRequest{{"tv", 6}}, products, now); q.Lines[0].Reason != "insufficient_stock" {
+	if q := shop.PriceQuote([]shop.LineRequest{{"tv", 6}}, products, nil, now); q.Lines[0].Reason != "insufficient_stock" {
 		t.Fatalf("%+v", q.Lines[0])
+	}
+}
+
+func TestPriceQuoteShowsWhatTheShopperMayStillBuy(t *testing.T) {
+	now := time.Now()
+	products := map[string]shop.Product{
+		"capped": {ID: "capped", Price: 10, Stock: 50, MaxPerShopper: 3},
+		"free":   {ID: "free", Price: 10, Stock: 50},
+	}
+	items := []shop.LineRequest{{"capped", 2}, {"free", 4}}
+	// Unknown purchases: caps are checkout's business, nothing is claimed.
+	q := shop.PriceQuote(items, products, nil, now)
+	if !q.Available || q.Lines[0].RemainingForShopper != nil {
+		t.Fatalf("without purchases: %+v", q.Lines[0])
+	}
+	q = shop.PriceQuote(items, products, map[string]int{"capped": 1}, now)
+	if l := q.Lines[0]; !l.Available || l.RemainingForShopper == nil || *l.RemainingForShopper != 2 {
+		t.Fatalf("1 of 3 bought, 2 asked: %+v", l)
+	}
+	if q.Lines[1].RemainingForShopper != nil {
+		t.Fatalf("an uncapped product has no remaining allowance: %+v", q.Lines[1])
+	}
+	q = shop.PriceQuote(items, products, map[string]int{"capped": 2}, now)
+	if l := q.Lines[0]; l.Available || l.Reason != "purchase_limit" || *l.RemainingForShopper != 1 || q.Available || q.Total != 40 {
+		t.Fatalf("2 of 3 bought, 2 asked: %+v (quote %+v)", l, q)
+	}
+	q = shop.PriceQuote(items, products, map[string]int{"capped": 7}, now)
+	if l := q.Lines[0]; *l.RemainingForShopper != 0 {
+		t.Fatalf("over the cap already: remaining %d, want 0", *l.RemainingForShopper)
+	}
+	if got := shop.CappedIDs(append(items, shop.LineRequest{"ghost", 1}), products); len(got) != 1 || got[0] != "capped" {
+		t.Fatalf("CappedIDs = %v", got)
+	}
+}
+
+func TestReserveNamesEveryLineOverItsCap(t *testing.T) {
+	products := map[string]*shop.Product{
+		"a": {ID: "a", Name: "Alpha", Price: 1, Stock: 9, MaxPerShopper: 2},
+		"b": {ID: "b", Name: "Beta", Price: 1, Stock: 9, MaxPerShopper: 1},
+		"c": {ID: "c", Name: "Gamma", Price: 1, Stock: 9, MaxPerShopper: 5},
+	}
+	p := shop.PlaceOrder{Items: []shop.LineRequest{{"c", 1}, {"b", 1}, {"a", 2}}, At: time.Now()}
+	_, _, err := shop.Reserve(p, products, map[string]int{"a": 1, "b": 3})
+	e, ok := err.(*shop.Error)
+	if !ok || e.Code != shop.ELIMIT {
+		t.Fatalf("err = %v", err)
+	}
+	want := []shop.Shortage{{ProductID: "a", Requested: 2, Available: 1}, {ProductID: "b", Requested: 1, Available: 0}}
+	if !reflect.DeepEqual(e.Shortages, want) {
+		t.Fatalf("shortages %+v, want %+v", e.Shortages, want)
+	}
+	if e.Fields["items[2].quantity"] == "" || e.Fields["items[1].quantity"] == "" || len(e.Fields) != 2 {
+		t.Fatalf("fields %v", e.Fields)
+	}
+	if e.Message != "You can buy at most 2 of Alpha and at most 1 of Beta." {
+		t.Fatalf("message %q", e.Message)
 	}
 }
 

@@ -35,6 +35,12 @@ type Store interface {
 	// per-shopper cap with ELIMIT.
 	PlaceOrder(ctx context.Context, p PlaceOrder) (o Order, replayed bool, err error)
 
+	// PurchasedUnits returns how many units of each of productIDs the
+	// shopper has bought across all orders (products never bought are
+	// absent), for showing per-shopper caps before checkout. Checkout does
+	// not rely on it: it re-reads purchases under the product locks.
+	PurchasedUnits(ctx context.Context, shopperID string, productIDs []string) (map[string]int, error)
+
 	// ListOrders returns a shopper's orders, newest first.
 	ListOrders(ctx context.Context, shopperID string, page OrderPage) ([]Order, error)
 	// GetOrder returns one order of a shopper; another shopper's order is

@@ -96,7 +96,8 @@ func (s *Store) placeTx(ctx context.Context, tx *sql.Tx, p shop.PlaceOrder) (sho
 	at := fmtTime(p.At)
 	c := p.Customer
 	err = st(s.st.insertOrder).QueryRowContext(ctx, p.ID, p.ShopperID, p.IdempotencyKey, p.RequestHash, total, shop.Currency,
-		c.Name, c.Email, c.Phone, c.Address, string(shop.StatusProcessing), at).Scan(&seq)
+		c.Name, c.Email, c.Phone, c.Address, c.AddressLine1, c.AddressLine2, c.City, c.State, c.PinCode, p.PaymentMethod,
+		string(shop.StatusProcessing), at).Scan(&seq)
 	if err != nil {
 		return shop.Order{}, false, err
 	}
@@ -116,6 +117,6 @@ func (s *Store) placeTx(ctx context.Context, tx *sql.Tx, p shop.PlaceOrder) (sho
 		return shop.Order{}, false, err
 	}
 	return shop.Order{ID: p.ID, ShopperID: p.ShopperID, Items: items, Total: total, Currency: shop.Currency,
-		Customer: p.Customer, Status: shop.StatusProcessing, CreatedAt: p.At, Seq: seq,
+		Customer: p.Customer, PaymentMethod: p.PaymentMethod, Status: shop.StatusProcessing, CreatedAt: p.At, Seq: seq,
 		History: []shop.StatusChange{{Status: shop.StatusProcessing, At: p.At}}}, false, nil
 }

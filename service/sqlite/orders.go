@@ -29,8 +29,10 @@ func loadOrders(ctx context.Context, tx *sql.Tx, orders *sql.Stmt, d orderDetail
 	for rows.Next() {
 		var o storedOrder
 		var status, created string
-		if err := rows.Scan(&o.Seq, &o.ID, &o.ShopperID, &o.requestHash, &o.Total, &o.Currency, &o.Customer.Name,
-			&o.Customer.Email, &o.Customer.Phone, &o.Customer.Address, &status, &created); err != nil {
+		c := &o.Customer
+		if err := rows.Scan(&o.Seq, &o.ID, &o.ShopperID, &o.requestHash, &o.Total, &o.Currency, &c.Name,
+			&c.Email, &c.Phone, &c.Address, &c.AddressLine1, &c.AddressLine2, &c.City, &c.State, &c.PinCode,
+			&o.PaymentMethod, &status, &created); err != nil {
 			rows.Close()
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -194,10 +195,10 @@ func (s *Store) SeedProducts(ctx context.Context, products []shop.Product) (bool
 			if cur == "" {
 				cur = shop.Currency
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO products (id, position, name, description, image_url,
+			if _, err := tx.ExecContext(ctx, `INSERT INTO products (id, position, name, description, category, image_url,
 				price, mrp, currency, stock, sale_starts_at, sale_ends_at, max_per_shopper, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				p.ID, i, p.Name, p.Description, p.ImageURL, p.Price, p.MRP, cur, p.Stock,
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				p.ID, i, p.Name, p.Description, p.Category, p.ImageURL, p.Price, p.MRP, cur, p.Stock,
 				fmtTimePtr(p.SaleStartsAt), fmtTimePtr(p.SaleEndsAt), p.MaxPerShopper, now); err != nil {
 				return err
 			}
@@ -211,7 +212,7 @@ func (s *Store) SeedProducts(ctx context.Context, products []shop.Product) (bool
 	return inserted, nil
 }
 
-const productColumns = `id, name, description, image_url, price, mrp, currency, stock,
+const productColumns = `id, name, description, category, image_url, price, mrp, currency, stock,
 	sale_starts_at, sale_ends_at, max_per_shopper`
 
 type scanner interface{ Scan(dest ...any) error }
@@ -219,7 +220,7 @@ type scanner interface{ Scan(dest ...any) error }
 func scanProduct(row scanner) (shop.Product, error) {
 	var p shop.Product
 	var starts, ends sql.NullString
-	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.ImageURL, &p.Price, &p.MRP, &p.Currency, &p.Stock,
+	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Category, &p.ImageURL, &p.Price, &p.MRP, &p.Currency, &p.Stock,
 		&starts, &ends, &p.MaxPerShopper)
 	if err != nil {
 		return p, err
@@ -259,6 +260,32 @@ func (s *Store) GetProduct(ctx context.Context, id string) (shop.Product, error)
 		return shop.Product{}, translate(err, "Product not found.")
 	}
 	return p, nil
+}
+
+// PurchasedUnits returns the units the shopper bought of each product.
+func (s *Store) PurchasedUnits(ctx context.Context, shopperID string, productIDs []string) (map[string]int, error) {
+	out := make(map[string]int, len(productIDs))
+	if len(productIDs) == 0 {
+		return out, nil
+	}
+	idsJSON, _ := json.Marshal(productIDs)
+	rows, err := s.st.readPurchases.QueryContext(ctx, shopperID, string(idsJSON))
+	if err != nil {
+		return nil, translate(err, "Purchases not found.")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, translate(err, "Purchases not found.")
+		}
+		out[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "Purchases not found.")
+	}
+	return out, nil
 }
 
 // SetStock sets a product's stock (admin restock or correction).

@@ -16,6 +16,7 @@ import (
 type stmts struct {
 	// Reader pool.
 	listProducts, getProduct *sql.Stmt
+	readPurchases            *sql.Stmt
 	ordersPage, orderByID    *sql.Stmt
 	readDetails              orderDetails
 
@@ -36,7 +37,10 @@ type orderDetails struct{ items, history *sql.Stmt }
 
 const (
 	ordersSelect = `SELECT seq, id, shopper_id, request_hash, total, currency, customer_name,
-		customer_email, customer_phone, customer_address, status, created_at FROM orders `
+		customer_email, customer_phone, customer_address, customer_address_line1, customer_address_line2,
+		customer_city, customer_state, customer_pin_code, payment_method, status, created_at FROM orders `
+	purchasesSelect = `SELECT product_id, quantity FROM shopper_purchases
+		WHERE shopper_id = ? AND product_id IN (SELECT value FROM json_each(?))`
 	itemsSelect = `SELECT order_seq, product_id, name, unit_price, quantity, line_total
 		FROM order_items WHERE order_seq IN (SELECT value FROM json_each(?)) ORDER BY order_seq, line_no`
 	historySelect = `SELECT order_seq, status, at FROM order_status_history
@@ -61,6 +65,7 @@ func prepare(ctx context.Context, r, w *sql.DB) (*stmts, error) {
 
 	st.listProducts = on(r, `SELECT `+productColumns+` FROM products ORDER BY position, id`)
 	st.getProduct = on(r, `SELECT `+productColumns+` FROM products WHERE id = ?`)
+	st.readPurchases = on(r, purchasesSelect)
 	st.ordersPage = on(r, ordersSelect+`WHERE shopper_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`)
 	st.orderByID = on(r, ordersSelect+`WHERE id = ? AND shopper_id = ?`)
 	st.readDetails = orderDetails{items: on(r, itemsSelect), history: on(r, historySelect)}
@@ -68,11 +73,11 @@ func prepare(ctx context.Context, r, w *sql.DB) (*stmts, error) {
 	st.orderByKey = on(w, `SELECT seq, request_hash FROM orders WHERE shopper_id = ? AND idempotency_key = ?`)
 	st.productsByIDs = on(w, `SELECT `+productColumns+` FROM products
 		WHERE id IN (SELECT value FROM json_each(?))`)
-	st.purchases = on(w, `SELECT product_id, quantity FROM shopper_purchases
-		WHERE shopper_id = ? AND product_id IN (SELECT value FROM json_each(?))`)
+	st.purchases = on(w, purchasesSelect)
 	st.insertOrder = on(w, `INSERT INTO orders (id, shopper_id, idempotency_key, request_hash, total, currency,
-		customer_name, customer_email, customer_phone, customer_address, status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`)
+		customer_name, customer_email, customer_phone, customer_address, customer_address_line1,
+		customer_address_line2, customer_city, customer_state, customer_pin_code, payment_method, status, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`)
 	st.insertItem = on(w, `INSERT INTO order_items (order_seq, line_no, product_id, name, unit_price,
 		quantity, line_total) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	st.takeStock = on(w, `UPDATE products SET stock = stock - ?, updated_at = ? WHERE id = ?`)

@@ -37,6 +37,9 @@ func Run(t *testing.T, open func(t *testing.T) shop.Store) {
 		{"SaleWindowEnforced", testSaleInactive},
 		{"PerShopperCap", testPerShopperCap},
 		{"PerShopperCapConcurrent", testPerShopperCapConcurrent},
+		{"PurchasedUnits", testPurchasedUnits},
+		{"StructuredAddressAndPayment", testStructuredAddress},
+		{"LegacyAddress", testLegacyAddress},
 		{"IdempotentReplay", testReplay},
 		{"KeyReusedForDifferentRequest", testKeyReuse},
 		{"SameKeyConcurrently", testSameKeyConcurrent},
@@ -61,13 +64,13 @@ func Run(t *testing.T, open func(t *testing.T) shop.Store) {
 // plainly; each test seeds it into its own empty store.
 func catalog() []shop.Product {
 	return []shop.Product{
-		{ID: "p-laptop", Name: "Laptop", Description: "A laptop.", ImageURL: "/images/laptop.svg",
+		{ID: "p-laptop", Name: "Laptop", Description: "A laptop.", Category: "electronics", ImageURL: "/images/laptop.svg",
 			Price: 5_500_000, MRP: 6_500_000, Currency: shop.Currency, Stock: 10},
-		{ID: "p-tv", Name: "TV", Description: "A TV.", ImageURL: "/images/tv.svg",
+		{ID: "p-tv", Name: "TV", Description: "A TV.", Category: "electronics", ImageURL: "/images/tv.svg",
 			Price: 3_800_000, MRP: 4_800_000, Currency: shop.Currency, Stock: 5},
 		{ID: "p-buds", Name: "Buds", Description: "Earbuds.", ImageURL: "/images/buds.svg",
 			Price: 109_900, MRP: 449_000, Currency: shop.Currency, Stock: 200},
-		{ID: "p-capped", Name: "Capped", Description: "Two per shopper.", ImageURL: "/images/capped.svg",
+		{ID: "p-capped", Name: "Capped", Description: "Two per shopper.", Category: "fashion", ImageURL: "/images/capped.svg",
 			Price: 1_000, MRP: 2_000, Currency: shop.Currency, Stock: 100, MaxPerShopper: 2},
 	}
 }
@@ -94,15 +97,25 @@ func product(id string) shop.Product {
 
 func line(id string, qty int) shop.LineRequest { return shop.LineRequest{ProductID: id, Quantity: qty} }
 
-var customer = shop.Customer{Name: "Asha Rao", Email: "asha@example.in", Phone: "+91 98765 43210",
-	Address: "12 MG Road, Bengaluru 560001"}
+// customer has a structured address, as the web shop sends it; Address is
+// its one-text form, written by Normalize.
+var customer = func() shop.Customer {
+	r := shop.CheckoutRequest{Customer: shop.Customer{Name: "Asha Rao", Email: "asha@example.in", Phone: "+91 98765 43210",
+		AddressLine1: "12 MG Road", AddressLine2: "Near Trinity Metro", City: "Bengaluru", State: "Karnataka", PinCode: "560001"}}
+	r.Normalize()
+	return r.Customer
+}()
 
 // order builds a checkout as the HTTP layer would: a fresh order id per
 // request and the hash of the normalized body.
 func order(shopper, key string, items ...shop.LineRequest) shop.PlaceOrder {
-	req := shop.CheckoutRequest{Items: items, Customer: customer}
+	return orderFor(customer, shopper, key, items...)
+}
+
+func orderFor(c shop.Customer, shopper, key string, items ...shop.LineRequest) shop.PlaceOrder {
+	req := shop.CheckoutRequest{Items: items, Customer: c}
 	return shop.PlaceOrder{ID: shop.NewOrderID(), ShopperID: shopper, IdempotencyKey: key,
-		RequestHash: req.Hash(), Items: items, Customer: customer, At: time.Now()}
+		RequestHash: req.Hash(), Items: items, Customer: c, PaymentMethod: req.Payment(), At: time.Now()}
 }
 
 func place(t *testing.T, s shop.Store, p shop.PlaceOrder) shop.Order {
@@ -304,7 +317,7 @@ func testPlaceOrder(t *testing.T, s shop.Store) {
 	wantItems := []shop.OrderItem{{ProductID: "p-laptop", Name: "Laptop", UnitPrice: laptop.Price, Quantity: 2,
 		LineTotal: 2 * laptop.Price}}
 	if o.ID != p.ID || o.ShopperID != "shopper-1" || !reflect.DeepEqual(o.Items, wantItems) ||
-		o.Total != 2*laptop.Price || o.Currency != shop.Currency || o.Customer != customer ||
+		o.Total != 2*laptop.Price || o.Currency != shop.Currency || o.Customer != customer || o.PaymentMethod != shop.PaymentOnDelivery ||
 		o.Status != shop.StatusProcessing || o.Units() != 2 {
 		t.Fatalf("PlaceOrder = %+v", o)
 	}
@@ -461,8 +474,87 @@ func testPerShopperCap(t *testing.T, s shop.Store) {
 		if e.Fields["items[1].quantity"] == "" {
 			t.Errorf("step %d: fields %v do not name the capped line", i, e.Fields)
 		}
+		// The error says how many the shopper may still buy, so the shop
+		// can offer to lower the line to that.
+		bought := map[int]int{1: 1, 3: 2, 5: 0}[i]
+		if want := []shop.Shortage{{ProductID: "p-capped", Requested: st.qty, Available: 2 - bought}}; !reflect.DeepEqual(e.Shortages, want) {
+			t.Errorf("step %d: shortages %+v, want %+v", i, e.Shortages, want)
+		}
 	}
 	wantStocks(t, s, map[string]int{"p-capped": 96, "p-buds": 197})
+}
+
+func testPurchasedUnits(t *testing.T, s shop.Store) {
+	seed(t, s)
+	ids := []string{"p-capped", "p-buds", "p-tv", "p-missing"}
+	if got, err := s.PurchasedUnits(t.Context(), "shopper-1", ids); err != nil || len(got) != 0 {
+		t.Fatalf("before any order: %v, %v; want none", got, err)
+	}
+	place(t, s, order("shopper-1", "key-1", line("p-capped", 1), line("p-buds", 3)))
+	place(t, s, order("shopper-1", "key-2", line("p-capped", 1)))
+	place(t, s, order("shopper-2", "key-1", line("p-tv", 1)))
+	// A rejected checkout buys nothing.
+	_, _, err := s.PlaceOrder(t.Context(), order("shopper-1", "key-3", line("p-capped", 1)))
+	wantCode(t, err, shop.ELIMIT)
+	got, err := s.PurchasedUnits(t.Context(), "shopper-1", ids)
+	if want := map[string]int{"p-capped": 2, "p-buds": 3}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("PurchasedUnits(shopper-1) = %v, %v; want %v", got, err, want)
+	}
+	if got, err := s.PurchasedUnits(t.Context(), "shopper-1", []string{"p-buds"}); err != nil || !reflect.DeepEqual(got, map[string]int{"p-buds": 3}) {
+		t.Fatalf("only the products asked for: %v, %v", got, err)
+	}
+	if got, err := s.PurchasedUnits(t.Context(), "shopper-2", ids); err != nil || !reflect.DeepEqual(got, map[string]int{"p-tv": 1}) {
+		t.Fatalf("PurchasedUnits(shopper-2) = %v, %v", got, err)
+	}
+	if got, err := s.PurchasedUnits(t.Context(), "shopper-1", nil); err != nil || len(got) != 0 {
+		t.Fatalf("no products: %v, %v", got, err)
+	}
+}
+
+// The structured address and the payment method are stored as such and
+// read back by every way an order is read.
+func testStructuredAddress(t *testing.T, s shop.Store) {
+	seed(t, s)
+	c := customer
+	c.AddressLine2 = ""
+	c.Address = c.FormatAddress()
+	o := place(t, s, orderFor(c, "shopper-1", "key-1", line("p-tv", 1)))
+	want := shop.Customer{Name: "Asha Rao", Email: "asha@example.in", Phone: "+91 98765 43210",
+		Address: "12 MG Road\nBengaluru, Karnataka 560001", AddressLine1: "12 MG Road", City: "Bengaluru",
+		State: "Karnataka", PinCode: "560001"}
+	if o.Customer != want || o.PaymentMethod != shop.PaymentOnDelivery {
+		t.Fatalf("placed %+v paying %q", o.Customer, o.PaymentMethod)
+	}
+	got, err := s.GetOrder(t.Context(), "shopper-1", o.ID)
+	if err != nil || got.Customer != want || got.PaymentMethod != shop.PaymentOnDelivery {
+		t.Fatalf("GetOrder = %+v paying %q, %v", got.Customer, got.PaymentMethod, err)
+	}
+	list := listAll(t, s, "shopper-1")
+	if len(list) != 1 || list[0].Customer != want {
+		t.Fatalf("ListOrders = %+v", list)
+	}
+	adv, err := s.AdvanceOrder(t.Context(), o.ID, time.Now())
+	if err != nil || adv.Customer != want || adv.PaymentMethod != shop.PaymentOnDelivery {
+		t.Fatalf("AdvanceOrder = %+v, %v", adv, err)
+	}
+	again, replayed, err := s.PlaceOrder(t.Context(), orderFor(c, "shopper-1", "key-1", line("p-tv", 1)))
+	if err != nil || !replayed || again.Customer != want || again.PaymentMethod != shop.PaymentOnDelivery {
+		t.Fatalf("replay = %+v, %v, %v", again, replayed, err)
+	}
+}
+
+// A request in the previous release's form (one address text, no payment
+// method) is still placed, and reads back with empty address parts.
+func testLegacyAddress(t *testing.T, s shop.Store) {
+	seed(t, s)
+	legacy := shop.Customer{Name: "Ravi", Email: "ravi@example.in", Phone: "9876543210", Address: "4 Park Street, Kolkata 700016"}
+	p := orderFor(legacy, "shopper-1", "key-1", line("p-tv", 1))
+	p.PaymentMethod = ""
+	o := place(t, s, p)
+	got, err := s.GetOrder(t.Context(), "shopper-1", o.ID)
+	if err != nil || got.Customer != legacy || got.PaymentMethod != "" {
+		t.Fatalf("GetOrder = %+v paying %q, %v; want %+v", got.Customer, got.PaymentMethod, err, legacy)
+	}
 }
 
 func testPerShopperCapConcurrent(t *testing.T, s shop.Store) {

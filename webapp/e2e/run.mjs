@@ -2,12 +2,17 @@
 // real flashscale binary on a fresh SQLite store. Run with `npm run e2e`
 // (node --test); FLASHSCALE_BIN names the binary (default ../bin/flashscale,
 // built by `make build`), CHROMIUM_PATH the browser (default
-// /usr/bin/chromium). Screenshots of the main pages land in e2e/artifacts/
-// together with the server's log.
+// /usr/bin/chromium).
+//
+// Every page and state is checked at desktop (1366×900) and phone (390×844)
+// widths with axe-core (no serious or critical violation) and screenshotted
+// at both into e2e/artifacts/, and must not scroll sideways at 320 px. The
+// server's log lands there too, with the first-paint metrics (metrics.json).
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { createWriteStream, existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { createWriteStream, existsSync, readFileSync } from 'node:fs'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -19,20 +24,36 @@ const webapp = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const BIN = path.resolve(webapp, process.env.FLASHSCALE_BIN ?? '../bin/flashscale')
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARTIFACTS = path.join(webapp, 'e2e', 'artifacts')
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 // The service insists on admin tokens of at least 16 characters.
 const ADMIN_TOKEN = 'e2e-admin-token-not-secret'
 const COLOR = 'green'
 const VERSION = 'e2e-1.2.3'
-const STEP_TIMEOUT = 15_000
+const STEP_TIMEOUT = 20_000
+const DESKTOP = { width: 1366, height: 900 }
+const PHONE = { width: 390, height: 844 }
+const NARROW = { width: 320, height: 720 }
+
+/**
+ * First-paint budget of a cold home page load with the CPU throttled 4×,
+ * on the phone viewport, the median of three loads. The development
+ * machine (2 cores shared by several engineers' builds, load average up to
+ * 14) measured a median LCP of 1.2–2.5 s; the budget leaves room for that
+ * so the run does not flake. README.md states it.
+ */
+const BUDGET = { fcp: 4000, lcp: 4000, cls: 0.05 }
 
 let server
+let serverEnv
 let dataDir
 let base
 let browser
+let context
 let page
 /** Console errors and uncaught exceptions: a CSP violation shows up here. */
 const pageErrors = []
 let orderId
+const hour = 3_600_000
 
 // ---------------------------------------------------------------- helpers
 
@@ -84,11 +105,20 @@ async function admin(method, urlPath, body) {
   return res.json
 }
 
+async function catalog() {
+  return (await api('GET', '/api/products')).json.products
+}
+
+/** setWindows gives every product the sale window fn returns for it. */
+async function setWindows(fn) {
+  const products = await catalog()
+  await Promise.all(products.map((p, i) => admin('PUT', `/api/admin/products/${p.id}/sale`, fn(p, i))))
+}
+
 /** catalogShows waits for the in-memory catalog (≤1 s stale) to catch up. */
 async function catalogShows(id, check) {
   await eventually(async () => {
-    const { json } = await api('GET', '/api/products')
-    const p = json.products.find((x) => x.id === id)
+    const p = (await catalog()).find((x) => x.id === id)
     assert.ok(p && check(p), `catalog has not caught up for ${id}`)
   })
 }
@@ -105,18 +135,71 @@ async function overflowing() {
   })
 }
 
-async function shot(name) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true })
+/** axe runs axe-core on the page and returns its serious and critical violations. */
+async function axe() {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE)
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }))
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)
 }
 
-const cartLink = (n) => page.getByRole('link', { name: `Cart, ${n} ${n === 1 ? 'item' : 'items'}` })
+const settle = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+
+/**
+ * check inspects the page as it is at both widths: axe, a screenshot of
+ * the whole page each, and no sideways scroll at 320 px. It leaves the
+ * desktop width set.
+ */
+async function check(name) {
+  const problems = []
+  for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE], ['320', NARROW]]) {
+    await page.setViewportSize(size)
+    await settle()
+    if (label === '320') {
+      const over = await overflowing()
+      if (over.length) problems.push(`${name} scrolls sideways at 320 px: ${over.join(', ')}`)
+      continue
+    }
+    for (const v of await axe()) problems.push(`${name} at ${label}: ${v}`)
+    // Lazy images below the fold would be blank in a full-page shot.
+    await page.evaluate(() => document.querySelectorAll('img[loading="lazy"]').forEach((i) => (i.loading = 'eager')))
+    await page.waitForFunction(() => [...document.images].every((i) => i.complete), null, { timeout: 5000 }).catch(() => {})
+    // From the top, so the sticky header is where a shopper sees it.
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}-${label}.png`), fullPage: true })
+  }
+  await page.setViewportSize(DESKTOP)
+  await settle()
+  assert.deepEqual(problems, [])
+}
+
+const cartLink = (n) => page.getByRole('link', { name: `Cart ${n} ${n === 1 ? 'item' : 'items'}` })
+const field = (name) => page.getByRole('textbox', { name, exact: true })
+
+async function fillAddress({ name, phone, email, line1, line2 = '', pin, city, state }) {
+  await field('Full name').fill(name)
+  await field('Mobile number').fill(phone)
+  await field('Email').fill(email)
+  await field('Address line 1').fill(line1)
+  await field('Address line 2').fill(line2)
+  await field('PIN code').fill(pin)
+  await field('City').fill(city)
+  await page.getByRole('combobox', { name: 'State' }).selectOption(state)
+}
 
 /** serverTail keeps the server's last output for error messages. */
 let serverTail = ''
+const log = { stream: null }
 
-async function waitReady(proc) {
+async function startServer() {
+  server = spawn(BIN, ['serve'], { env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  for (const stream of [server.stdout, server.stderr]) {
+    stream.pipe(log.stream, { end: false })
+    stream.on('data', (chunk) => (serverTail = (serverTail + chunk).slice(-4000)))
+  }
   let exited = null
-  proc.once('exit', (code, signal) => (exited = { code, signal }))
+  server.once('exit', (code, signal) => (exited = { code, signal }))
   const deadline = Date.now() + 30_000
   for (;;) {
     if (exited) throw new Error(`flashscale exited early (${JSON.stringify(exited)}):\n${serverTail}`)
@@ -125,6 +208,25 @@ async function waitReady(proc) {
     if (Date.now() > deadline) throw new Error(`flashscale not ready after 30 s:\n${serverTail}`)
     await sleep(100)
   }
+}
+
+async function stopServer() {
+  if (!server || server.exitCode !== null || server.signalCode !== null) return
+  const exited = new Promise((r) => server.once('exit', r))
+  server.kill('SIGTERM')
+  const timer = setTimeout(() => server.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(timer)
+}
+
+function watch(p) {
+  p.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`))
+  p.on('console', (msg) => {
+    // Chromium logs every failed response as an error; the shop causes
+    // some on purpose (409 sold out, 404 pages, the outage). Anything else
+    // is a real problem.
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.push(`console: ${msg.text()}`)
+  })
 }
 
 // ------------------------------------------------------------ set up/down
@@ -139,9 +241,9 @@ before(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'flashscale-e2e-'))
   const port = await freePort()
   base = `http://127.0.0.1:${port}`
-  const env = { ...process.env }
-  delete env.DATABASE_URL // always the embedded SQLite store
-  Object.assign(env, {
+  serverEnv = { ...process.env }
+  delete serverEnv.DATABASE_URL // always the embedded SQLite store
+  Object.assign(serverEnv, {
     PORT: String(port),
     FLASHSCALE_DATA_DIR: dataDir,
     DEPLOY_COLOR: COLOR,
@@ -150,86 +252,244 @@ before(async () => {
     FLASHSCALE_LOG_FORMAT: 'text',
     FLASHSCALE_ACCESS_LOG: 'all',
   })
-  const log = createWriteStream(path.join(ARTIFACTS, 'server.log'))
-  server = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  for (const stream of [server.stdout, server.stderr]) {
-    stream.pipe(log)
-    stream.on('data', (chunk) => (serverTail = (serverTail + chunk).slice(-4000)))
-  }
-  await waitReady(server)
+  log.stream = createWriteStream(path.join(ARTIFACTS, 'server.log'))
+  await startServer()
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   })
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-IN' })
+  context = await browser.newContext({ viewport: DESKTOP, locale: 'en-IN', timezoneId: 'Asia/Kolkata' })
   context.setDefaultTimeout(STEP_TIMEOUT)
   page = await context.newPage()
-  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`))
-  page.on('console', (msg) => {
-    // Chromium logs every 4xx/5xx response as an error; the shop causes
-    // some on purpose (409 sold out). Anything else is a real problem.
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.push(`console: ${msg.text()}`)
-  })
+  watch(page)
 })
 
 after(async () => {
   await browser?.close().catch(() => {})
-  if (server && server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((r) => server.once('exit', r))
-    server.kill('SIGTERM')
-    const timer = setTimeout(() => server.kill('SIGKILL'), 10_000)
-    await exited
-    clearTimeout(timer)
-  }
+  await stopServer()
+  log.stream?.end()
   if (dataDir) await rm(dataDir, { recursive: true, force: true })
 })
 
 // ------------------------------------------------------------------ tests
 
-test('home page shows the catalog, prices and a live sale countdown', async () => {
-  const hour = 3_600_000
-  // One deal ends in two hours (the banner counts down to it), one has not started.
-  await admin('PUT', '/api/admin/products/sony-wh-1000xm5/sale', { saleEndsAt: new Date(Date.now() + 2 * hour).toISOString() })
-  await admin('PUT', '/api/admin/products/prestige-induction-cooktop/sale', {
-    saleStartsAt: new Date(Date.now() + 5 * hour).toISOString(),
-    saleEndsAt: new Date(Date.now() + 29 * hour).toISOString(),
-  })
-  await catalogShows('prestige-induction-cooktop', (p) => Boolean(p.saleStartsAt))
+test('first paint: FCP, LCP and CLS of a cold home load at CPU 4×', async () => {
+  const runs = []
+  for (let i = 0; i < 3; i++) runs.push(await coldLoad(PHONE))
+  const desktop = await coldLoad(DESKTOP)
+  const median = (k) => runs.map((r) => r[k]).sort((a, b) => a - b)[1]
+  const m = { fcp: median('fcp'), lcp: median('lcp'), cls: median('cls'), lcpElement: runs[1].lcpElement, apiRequests: runs[1].apiRequests }
+  console.log(
+    `first paint, cold home load, CPU 4×, ${PHONE.width}×${PHONE.height} (median of 3): ` +
+      `FCP ${m.fcp} ms, LCP ${m.lcp} ms (${m.lcpElement}), CLS ${m.cls.toFixed(4)}; ` +
+      `runs ${runs.map((r) => `${r.fcp}/${r.lcp}/${r.cls.toFixed(3)}`).join(', ')}; ` +
+      `desktop ${DESKTOP.width}×${DESKTOP.height}: FCP ${desktop.fcp} ms, LCP ${desktop.lcp} ms, CLS ${desktop.cls.toFixed(4)}; ` +
+      `budget FCP < ${BUDGET.fcp} ms, LCP < ${BUDGET.lcp} ms, CLS < ${BUDGET.cls}`,
+  )
+  await writeFile(path.join(ARTIFACTS, 'metrics.json'), JSON.stringify({ phone: runs, desktop, median: m, budget: BUDGET }, null, 2))
+  // The catalog came with the page: the grid needed no API round trip.
+  assert.equal(m.apiRequests, 0, 'the first screen asked the API for data the page carries')
+  assert.ok(m.fcp < BUDGET.fcp, `FCP ${m.fcp} ms over the budget of ${BUDGET.fcp} ms`)
+  assert.ok(m.lcp < BUDGET.lcp, `LCP ${m.lcp} ms over the budget of ${BUDGET.lcp} ms`)
+  assert.ok(m.cls < BUDGET.cls, `CLS ${m.cls} over the budget of ${BUDGET.cls}`)
+  assert.ok(desktop.cls < BUDGET.cls, `desktop CLS ${desktop.cls} over the budget of ${BUDGET.cls}`)
+})
 
-  await page.goto(base + '/')
+/** coldLoad loads the home page in a fresh context (empty cache) with the CPU throttled 4×. */
+async function coldLoad(viewport) {
+  const ctx = await browser.newContext({ viewport, locale: 'en-IN' })
+  try {
+    const p = await ctx.newPage()
+    let apiRequests = 0
+    p.on('request', (r) => new URL(r.url()).pathname.startsWith('/api/') && apiRequests++)
+    await p.addInitScript(() => {
+      window.__vitals = { lcp: 0, lcpElement: '', cls: 0 }
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) {
+          window.__vitals.lcp = e.startTime
+          window.__vitals.lcpElement = e.element ? `<${e.element.tagName.toLowerCase()}> ${(e.element.textContent ?? '').slice(0, 30)}` : e.url
+        }
+      }).observe({ type: 'largest-contentful-paint', buffered: true })
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) if (!e.hadRecentInput) window.__vitals.cls += e.value
+      }).observe({ type: 'layout-shift', buffered: true })
+    })
+    const cdp = await ctx.newCDPSession(p)
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 })
+    await p.goto(base + '/', { waitUntil: 'load' })
+    await p.getByRole('article', { name: 'Dell Inspiron 15 Laptop' }).waitFor()
+    // Let late shifts and paints happen before reading.
+    await p.waitForTimeout(1500)
+    const v = await p.evaluate(() => ({
+      fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Infinity,
+      ...window.__vitals,
+    }))
+    // The first second of polling must not ask for the catalog either.
+    return { fcp: Math.round(v.fcp), lcp: Math.round(v.lcp), cls: v.cls, lcpElement: v.lcpElement, apiRequests }
+  } finally {
+    await ctx.close()
+  }
+}
+
+test('home page: the whole catalog with prices, straight from the page', async () => {
+  const res = await page.goto(base + '/')
+  assert.equal(res.status(), 200)
   const laptop = page.getByRole('article', { name: 'Dell Inspiron 15 Laptop' })
   await laptop.waitFor()
   const text = await laptop.innerText()
   assert.match(text, /₹55,000/)
   assert.match(text, /₹65,000/)
   assert.match(text, /15% off/)
-  assert.equal(await page.getByRole('article').count(), 8)
-
-  const timer = page.getByRole('timer')
-  const first = await timer.getAttribute('aria-label')
-  assert.match(first, /^Ends in 01:5\d:\d\d$/)
-  await eventually(async () => assert.notEqual(await timer.getAttribute('aria-label'), first, 'countdown is not ticking'))
-
-  const cooktop = page.getByRole('article', { name: 'Prestige Induction Cooktop' })
-  assert.equal(await cooktop.getByRole('button', { name: /Coming soon/ }).isDisabled(), true)
-  // The seed images are the shop's own SVGs and must load.
-  const broken = await page.$$eval('img', (imgs) => imgs.filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.src))
-  assert.deepEqual(broken, [])
-  await shot('home')
+  // The first cards paint first; the rest follow at once.
+  await eventually(async () => assert.equal(await page.getByRole('article').count(), 40))
+  // Product names sit under the section's heading.
+  assert.equal(await laptop.getByRole('heading', { level: 3 }).innerText(), 'Dell Inspiron 15 Laptop')
+  assert.equal(await page.getByRole('heading', { level: 1, name: 'Flash sale is live' }).count(), 1)
+  assert.match(await page.getByText(/deals are live/).innerText(), /All 40 deals are live\./)
+  // Every seed image is the shop's own SVG and loads.
+  await page.evaluate(() => document.querySelectorAll('img').forEach((i) => (i.loading = 'eager')))
+  await eventually(async () => {
+    const broken = await page.$$eval('img', (imgs) => imgs.filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.src))
+    assert.deepEqual(broken, [])
+  })
+  await check('home')
 })
 
-test('product page: pick a quantity within the limit and add to the cart', async () => {
+test('banner, live: how many deals are on, the one ending soonest and the next to start, by name', async () => {
+  await admin('PUT', '/api/admin/products/sony-wh-1000xm5/sale', { saleEndsAt: new Date(Date.now() + 25 * 60_000).toISOString() })
+  await admin('PUT', '/api/admin/products/voltas-inverter-ac/sale', { saleEndsAt: new Date(Date.now() + 3 * hour).toISOString() })
+  await admin('PUT', '/api/admin/products/prestige-induction-cooktop/sale', {
+    saleStartsAt: new Date(Date.now() + 5 * hour).toISOString(),
+    saleEndsAt: new Date(Date.now() + 29 * hour).toISOString(),
+  })
+  await page.goto(base + '/')
+  await page.getByRole('heading', { level: 1, name: 'Flash sale is live' }).waitFor()
+  assert.match(await page.getByText(/deals are live/).innerText(), /^39 of 40 deals are live\. Next: Prestige Induction Cooktop starts in 0[45]:\d\d:\d\d\.$/)
+  assert.match(await page.getByText(/^Ending soonest:/).innerText(), /Sony WH-1000XM5 Headphones/)
+  const timer = page.getByRole('timer')
+  const first = await timer.getAttribute('aria-label')
+  assert.match(first, /^Sony WH-1000XM5 Headphones deal ends in 2[45] minutes \d+ seconds$/)
+  assert.match(await timer.innerText(), /hrs\s+2[45]\s+min\s+\d\d\s+sec/i)
+  await eventually(async () => assert.notEqual(await timer.getAttribute('aria-label'), first, 'countdown is not ticking'))
+  // Each card shows its own end or start.
+  const sony = page.getByRole('article', { name: 'Sony WH-1000XM5 Headphones' })
+  assert.match(await sony.innerText(), /Deal ends in 00:2[45]:\d\d/)
+  assert.match(await page.getByRole('article', { name: 'Voltas 1.5 Ton Inverter Split AC' }).innerText(), /Deal ends in 0[23]:\d\d:\d\d/)
+  const cooktop = page.getByRole('article', { name: 'Prestige Induction Cooktop' })
+  assert.equal(await cooktop.getByRole('button', { name: /Coming soon/ }).isDisabled(), true)
+  assert.match(await cooktop.innerText(), /Starts in 0[45]:\d\d:\d\d/)
+  await check('banner-live')
+})
+
+test('banner, upcoming: no deal is on yet', async () => {
+  const at = Date.now() + hour
+  await setWindows((p) => ({ saleStartsAt: new Date(at + (p.id === 'boat-airdopes-141' ? 0 : 30 * 60_000)).toISOString() }))
+  await catalogShows('dell-inspiron-15', (p) => Boolean(p.saleStartsAt))
+  await page.goto(base + '/')
+  await page.getByRole('heading', { level: 1, name: 'Flash sale starts soon' }).waitFor()
+  assert.match(await page.getByText(/^First deal:/).innerText(), /boAt Airdopes 141/)
+  assert.match(await page.getByRole('timer').getAttribute('aria-label'), /^boAt Airdopes 141 deal starts in (59 minutes|1 hour 0 minutes) \d+ seconds$/)
+  await eventually(async () => assert.equal(await page.getByRole('button', { name: /^Coming soon/ }).count(), 40))
+  await check('banner-upcoming')
+})
+
+test('banner, ended: every deal has closed', async () => {
+  await setWindows(() => ({ saleEndsAt: new Date(Date.now() - 60_000).toISOString() }))
+  await page.goto(base + '/')
+  await page.getByRole('heading', { level: 1, name: 'The flash sale has ended' }).waitFor()
+  assert.equal(await page.getByRole('timer').count(), 0)
+  await eventually(async () => assert.equal(await page.getByRole('button', { name: /^Sale ended/ }).count(), 40))
+  await check('banner-ended')
+  // Back to an open sale for the rest of the run.
+  await setWindows(() => ({}))
+  await catalogShows('dell-inspiron-15', (p) => !p.saleEndsAt)
+})
+
+test('search: words match anywhere, the URL holds the query and the back button undoes it', async () => {
+  await page.goto(base + '/')
+  await page.getByRole('article').first().waitFor()
+  const box = page.getByRole('searchbox', { name: 'Search deals' })
+  await box.fill('samsung')
+  await box.press('Enter')
+  await page.waitForURL(/\/\?q=samsung$/)
+  await page.getByText('2 deals for “samsung”').waitFor()
+  assert.deepEqual(await page.getByRole('article').locator('h3').allInnerTexts(), ['Samsung 43" 4K LED TV', 'Samsung Galaxy M34 5G'])
+  await check('search')
+
+  await box.fill('samsung phone')
+  await box.press('Enter')
+  await page.getByText('0 deals for “samsung phone”').waitFor()
+  await page.getByText('No deals match “samsung phone”').waitFor()
+  await check('search-no-results')
+
+  await page.goBack()
+  await page.getByText('2 deals for “samsung”').waitFor()
+  assert.equal(await box.inputValue(), 'samsung')
+  // A shared link opens on the same view, answered by the server.
+  const res = await api('GET', '/api/products?q=samsung')
+  assert.equal(res.json.products.length, 2)
+  await page.goto(base + '/?q=samsung')
+  await page.getByText('2 deals for “samsung”').waitFor()
+})
+
+test('categories: chips filter and count, sort orders, buyable deals first', async () => {
+  await admin('PUT', '/api/admin/products/levis-511-jeans/stock', { stock: 0 })
+  await page.goto(base + '/')
+  const chips = page.getByRole('navigation', { name: 'Categories' })
+  await chips.getByRole('link', { name: 'Fashion 7 deals' }).click()
+  await page.waitForURL(/\/\?category=fashion$/)
+  await page.getByText('7 deals in Fashion').waitFor()
+  assert.equal(await chips.getByRole('link', { name: 'Fashion 7 deals' }).getAttribute('aria-current'), 'true')
+  const names = await page.getByRole('article').locator('h3').allInnerTexts()
+  assert.equal(names.length, 7)
+  // The sold-out jeans go after every deal that can be bought.
+  assert.equal(names.at(-1), "Levi's 511 Slim Fit Jeans")
+
+  await page.getByRole('combobox', { name: 'Sort by' }).selectOption('price_asc')
+  await page.waitForURL(/\/\?category=fashion&sort=price_asc$/)
+  await page.getByText('7 deals in Fashion, price: low to high').waitFor()
+  await eventually(async () => {
+    const prices = (await page.getByRole('article').locator('p').filter({ hasText: /^Price/ }).allInnerTexts()).map((t) =>
+      Number(t.replace(/^Price\s*₹/, '').split(/\s/)[0].replace(/,/g, '')),
+    )
+    assert.deepEqual(prices.slice(0, 6), [...prices.slice(0, 6)].sort((a, b) => a - b))
+  })
+  await check('category')
+  await page.goBack()
+  await page.getByText('7 deals in Fashion').waitFor()
+  await admin('PUT', '/api/admin/products/levis-511-jeans/stock', { stock: 500 })
+})
+
+test('unknown pages answer 404 with the shop, a heading and a title of their own', async () => {
+  let res = await page.goto(base + '/no-such-page')
+  assert.equal(res.status(), 404)
+  await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor()
+  assert.equal(await page.title(), 'Page not found – FlashScale')
+  await cartLink(0).waitFor()
+  await check('not-found')
+
+  res = await page.goto(base + '/products/no-such-product')
+  assert.equal(res.status(), 404)
+  await page.getByRole('heading', { level: 1, name: 'Product not found' }).waitFor()
+  assert.equal(await page.title(), 'Product not found – FlashScale')
+  await check('product-not-found')
+})
+
+test('product page: a quantity within the limit, into the cart', async () => {
+  await page.goto(base + '/')
   await page.getByRole('link', { name: 'Dell Inspiron 15 Laptop' }).click()
   await page.waitForURL('**/products/dell-inspiron-15')
   await page.getByRole('heading', { name: 'Dell Inspiron 15 Laptop', level: 1 }).waitFor()
   const qty = page.getByRole('combobox', { name: 'Quantity' })
   // maxPerShopper is 2 for the laptop.
-  assert.deepEqual(await qty.locator('option').allInnerTexts(), ['1', '2'])
+  await eventually(async () => assert.deepEqual(await qty.locator('option').allInnerTexts(), ['1', '2']))
+  await page.getByText('Limit 2 per shopper.').waitFor()
+  await check('product')
   await qty.selectOption('2')
   await page.getByRole('button', { name: 'Add to cart' }).click()
   await cartLink(2).waitFor()
-  await shot('product')
+  assert.equal(await page.getByRole('button', { name: 'Limit reached' }).isDisabled(), true)
 
   await page.getByRole('link', { name: '← All deals' }).click()
   await page.getByRole('button', { name: 'Add to cart: boAt Airdopes 141' }).click()
@@ -246,34 +506,64 @@ test('cart is priced by the server and survives a reload', async () => {
   await page.getByRole('listitem', { name: 'boAt Airdopes 141' }).waitFor()
   await eventually(async () => assert.equal(await page.getByTestId('cart-total').innerText(), '₹1,11,099'))
   await cartLink(3).waitFor()
-  await shot('cart')
+  await check('cart')
 })
 
-test('checkout validates, places the order and confirms it', async () => {
+test('checkout: a structured Indian address, validated, with the delivery date and payment stated', async () => {
   await page.getByRole('link', { name: 'Proceed to checkout' }).click()
   await page.waitForURL('**/checkout')
   const place = page.getByRole('button', { name: /Place order/ })
-  await place.click()
-  await page.getByText('Name is required').waitFor()
-  assert.equal(await page.getByRole('textbox', { name: 'Name' }).getAttribute('aria-invalid'), 'true')
-
-  await page.getByRole('textbox', { name: 'Name' }).fill('Asha Rao')
-  await page.getByRole('textbox', { name: 'Email' }).fill('asha@example.in')
-  await page.getByRole('textbox', { name: 'Phone' }).fill('+91 98765 43210')
-  await page.getByRole('textbox', { name: 'Address' }).fill('12 MG Road, Bengaluru 560001')
   await eventually(async () => assert.match(await place.innerText(), /₹1,11,099/))
-  await shot('checkout')
+  await place.click()
+  await page.getByText('Full name is required').waitFor()
+  assert.equal(await field('Full name').getAttribute('aria-invalid'), 'true')
+  await check('checkout-errors')
+
+  await fillAddress({ name: 'Asha Rao', phone: '98765 43210', email: 'asha@example.in', line1: 'Flat 4B, Prestige Towers',
+    line2: 'Residency Road', pin: '110001', city: 'Bengaluru', state: 'Karnataka' })
+  // A PIN code of another state is caught before the order is sent.
+  await page.getByText('PIN code is not in Karnataka').waitFor()
+  await field('PIN code').fill('560025')
+  await page.getByText(/^Delivery \w{3}, \d{1,2} \w{3} – \w{3}, \d{1,2} \w{3}$/).waitFor()
+  await page.getByText('Pay on delivery: cash or UPI', { exact: true }).waitFor()
+  await check('checkout')
   await place.click()
 
   await page.waitForURL(/\/orders\/FS-[A-Z0-9]+\/confirmation$/)
   orderId = page.url().match(/\/orders\/(FS-[A-Z0-9]+)\//)[1]
   await page.getByRole('heading', { name: 'Thank you, Asha! Your order is placed.' }).waitFor()
+  const ship = page.getByRole('region', { name: 'Delivering to' })
+  assert.match(await ship.innerText(), /Flat 4B, Prestige Towers\nResidency Road\nBengaluru, Karnataka 560025/)
+  assert.match(await ship.innerText(), /Payment: Pay on delivery: cash or UPI/)
+  assert.match(await ship.innerText(), /Expected delivery: \w{3}, \d{1,2} \w{3} – /)
   await cartLink(0).waitFor()
-  await shot('confirmation')
+  await check('confirmation')
 
-  // The order really took stock from the store.
+  // The order really took stock from the store, and stored the address in its parts.
   await catalogShows('dell-inspiron-15', (p) => p.stock === 98)
   await catalogShows('boat-airdopes-141', (p) => p.stock === 999)
+  const stored = await (await page.request.get(`${base}/api/orders/${orderId}`)).json()
+  assert.deepEqual(
+    [stored.order.customer.pinCode, stored.order.customer.state, stored.order.customer.city, stored.order.paymentMethod],
+    ['560025', 'Karnataka', 'Bengaluru', 'pay_on_delivery'],
+  )
+})
+
+test('limits are visible before checkout and the checkout error offers the fix', async () => {
+  // Both laptops allowed are bought: the product page says so and offers none.
+  await page.goto(`${base}/products/dell-inspiron-15`)
+  await page.getByText('Limit 2 per shopper. You have bought 2. You cannot add more of this deal.').waitFor()
+  assert.equal(await page.getByRole('button', { name: 'Limit reached' }).isDisabled(), true)
+  // A cart edited by hand (another tab, an old cart) holds one more: the cart
+  // says what is allowed and lowers it.
+  await page.evaluate(() => localStorage.setItem('flashscale.cart.v1', JSON.stringify([{ productId: 'dell-inspiron-15', quantity: 1 }])))
+  await page.goto(`${base}/cart`)
+  await page.getByText('You have bought the most you can of this deal').waitFor()
+  assert.equal(await page.getByRole('button', { name: 'Proceed to checkout' }).first().isDisabled(), true)
+  await check('cart-limit')
+  await page.getByRole('button', { name: 'Update my cart to what is left' }).click()
+  await page.getByText('Your cart is empty').waitFor()
+  await check('cart-empty')
 })
 
 test('orders page lists the order', async () => {
@@ -283,7 +573,7 @@ test('orders page lists the order', async () => {
   await link.waitFor()
   assert.match(await link.innerText(), /₹1,11,099/)
   assert.match(await link.innerText(), /Processing/)
-  await shot('orders')
+  await check('orders')
 })
 
 test('tracking page follows the order as it advances', async () => {
@@ -301,23 +591,22 @@ test('tracking page follows the order as it advances', async () => {
   await eventually(async () => assert.match(await current.innerText(), /\bOut for Delivery\b/))
   assert.equal(await progress.getByRole('listitem').count(), 4)
 
-  // A deep link is served the shop by the binary (SPA fallback).
-  await page.reload()
+  // A deep link is served the shop by the binary.
+  const res = await page.reload()
+  assert.equal(res.status(), 200)
   await eventually(async () => assert.match(await current.innerText(), /\bOut for Delivery\b/))
-  await shot('tracking')
+  await check('tracking')
 })
 
-test('a sold-out product cannot be bought', async () => {
+test('a product that sells out mid-checkout cannot be bought', async () => {
   const id = 'mi-power-bank-20k'
   const name = 'Mi 20000 mAh Power Bank'
   await page.goto(`${base}/products/${id}`)
   await page.getByRole('button', { name: 'Add to cart' }).click()
   await cartLink(1).waitFor()
   await page.goto(`${base}/checkout`)
-  await page.getByRole('textbox', { name: 'Name' }).fill('Ravi Kumar')
-  await page.getByRole('textbox', { name: 'Email' }).fill('ravi@example.in')
-  await page.getByRole('textbox', { name: 'Phone' }).fill('9876543210')
-  await page.getByRole('textbox', { name: 'Address' }).fill('4 Park Street, Kolkata 700016')
+  await fillAddress({ name: 'Ravi Kumar', phone: '+91 98300 12345', email: 'ravi@example.in', line1: '4 Park Street', pin: '700016',
+    city: 'Kolkata', state: 'West Bengal' })
   await eventually(async () => assert.match(await page.getByRole('button', { name: /Place order/ }).innerText(), /₹1,799/))
 
   // The last unit goes while the shopper is filling in the form.
@@ -327,6 +616,7 @@ test('a sold-out product cannot be bought', async () => {
   await alert.waitFor()
   assert.match(await alert.innerText(), new RegExp(`${name}: sold out`))
   assert.equal(page.url(), `${base}/checkout`)
+  await check('checkout-sold-out')
   // Orders belong to the browser's shopper cookie, so ask as the browser.
   const orders = await (await page.request.get(`${base}/api/orders`)).json()
   assert.equal(orders.orders.length, 1, 'the sold-out checkout must not create an order')
@@ -335,7 +625,8 @@ test('a sold-out product cannot be bought', async () => {
   await page.goto(base + '/')
   const card = page.getByRole('article', { name })
   assert.equal(await card.getByRole('button', { name: /Sold out/ }).isDisabled(), true)
-  await shot('home-sold-out')
+  // Sold out goes after every deal that can be bought.
+  await eventually(async () => assert.equal((await page.getByRole('article').locator('h3').allInnerTexts()).at(-1), name))
 
   await page.goto(`${base}/products/${id}`)
   assert.equal(await page.getByRole('button', { name: 'Sold out' }).isDisabled(), true)
@@ -343,8 +634,11 @@ test('a sold-out product cannot be bought', async () => {
   await page.goto(`${base}/cart`)
   const line = page.getByRole('listitem', { name })
   await eventually(async () => assert.match(await line.innerText(), /Sold out/))
-  assert.equal(await page.getByRole('button', { name: 'Proceed to checkout' }).isDisabled(), true)
-  await shot('cart-sold-out')
+  // No stale quantity on a line that cannot be bought.
+  assert.equal(await line.getByRole('combobox').count(), 0)
+  assert.equal(await page.getByRole('button', { name: 'Proceed to checkout' }).first().isDisabled(), true)
+  await check('cart-sold-out')
+  await line.getByRole('button', { name: `Remove ${name}` }).click()
 })
 
 test('version page shows the live deployment colour', async () => {
@@ -353,25 +647,95 @@ test('version page shows the live deployment colour', async () => {
   await badge.waitFor()
   assert.equal((await badge.innerText()).trim(), COLOR)
   assert.equal(await page.getByTestId('version').innerText(), VERSION)
-  await shot('version')
+  await check('version')
 })
 
 test('health page reports the service healthy', async () => {
   await page.goto(`${base}/health`)
   await page.getByText('All systems operational').waitFor()
   assert.equal(await page.getByTestId('health-status').innerText(), 'ok')
+  await check('health')
 })
 
-test('layout fits a phone screen', async () => {
-  await page.setViewportSize({ width: 375, height: 812 })
-  await page.goto(base + '/')
-  await page.getByRole('article', { name: 'Dell Inspiron 15 Laptop' }).waitFor()
-  await shot('home-phone')
-  assert.deepEqual(await overflowing(), [], 'home page is wider than a phone screen')
-  await page.goto(`${base}/orders/${orderId}`)
-  await page.getByRole('list', { name: 'Order progress' }).waitFor()
-  assert.deepEqual(await overflowing(), [], 'tracking page is wider than a phone screen')
-  await shot('tracking-phone')
+test('when the server stops mid-flow: the shell stays, stale data is marked, and the shop recovers by itself', async () => {
+  // A fresh browser and shopper: nothing but what this visit loaded is cached.
+  const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'en-IN' })
+  ctx.setDefaultTimeout(STEP_TIMEOUT)
+  const main = page
+  page = await ctx.newPage()
+  watch(page)
+  const ravi = { name: 'Ravi Kumar', phone: '98300 12345', email: 'ravi@example.in', line1: '4 Park Street', pin: '700016',
+    city: 'Kolkata', state: 'West Bengal' }
+  try {
+    await page.goto(base + '/orders')
+    await page.getByText('No orders yet').waitFor()
+    await check('orders-empty')
+    await page.goto(base + '/orders/FS-NOSUCHORDER')
+    await page.getByRole('heading', { level: 1, name: 'Order not found' }).waitFor()
+    await check('order-not-found')
+
+    await page.goto(base + '/')
+    await page.getByRole('button', { name: 'Add to cart: boAt Airdopes 141' }).click()
+    await cartLink(1).click()
+    await page.waitForURL('**/cart')
+    await eventually(async () => assert.equal(await page.getByTestId('cart-total').innerText(), '₹1,099'))
+    await page.getByRole('link', { name: 'Proceed to checkout' }).first().click()
+    await page.waitForURL('**/checkout')
+    await fillAddress(ravi)
+    await eventually(async () => assert.match(await page.getByRole('button', { name: /Place order/ }).innerText(), /₹1,099/))
+
+    await stopServer()
+
+    // The order may or may not have gone through: one button sends the same attempt again.
+    await page.getByRole('button', { name: /Place order/ }).click()
+    await page.getByRole('alert').filter({ hasText: 'We could not reach the shop' }).waitFor()
+    assert.equal(await page.getByRole('button', { name: /Try again/ }).count(), 1)
+    await check('outage-checkout')
+
+    // The open catalog cannot refresh: it says so and stops selling.
+    await page.getByRole('link', { name: 'FlashScale' }).click()
+    await page.getByText(/Stock and prices shown may be out of date/).waitFor({ timeout: 30_000 })
+    await eventually(async () => assert.equal(await page.getByRole('button', { name: 'Add to cart: Dell Inspiron 15 Laptop' }).isDisabled(), true))
+    await page.getByRole('navigation', { name: 'Main' }).waitFor()
+    await cartLink(1).waitFor()
+    await check('outage-home')
+
+    // The cart stays, as last seen.
+    await cartLink(1).click()
+    await page.getByText('Connection problem: prices may have changed.').waitFor({ timeout: 30_000 })
+    await page.getByRole('listitem', { name: 'boAt Airdopes 141' }).waitFor()
+    assert.equal(await page.getByRole('alert').count(), 0)
+    await check('outage-cart')
+
+    // A page whose code was never fetched: a connection problem in the shell, not a bare error page.
+    await page.getByRole('link', { name: 'Version' }).click()
+    await page.getByRole('heading', { level: 1, name: 'This page could not be loaded' }).waitFor()
+    await page.getByText('Connection problem').first().waitFor()
+    await cartLink(1).waitFor()
+    await check('outage-page')
+
+    // The server comes back: the page loads by itself, buying comes back.
+    await startServer()
+    await page.getByTestId('color-badge').waitFor({ timeout: 30_000 })
+    await page.getByRole('link', { name: 'FlashScale' }).click()
+    await eventually(
+      async () => assert.equal(await page.getByRole('button', { name: 'Add to cart: Dell Inspiron 15 Laptop' }).isDisabled(), false),
+      30_000,
+    )
+    assert.equal(await page.getByText(/Stock and prices shown may be out of date/).count(), 0)
+
+    // The checkout attempt kept its key: placing it now makes exactly one order.
+    await cartLink(1).click()
+    await page.getByRole('link', { name: 'Proceed to checkout' }).first().click()
+    await fillAddress(ravi)
+    await page.getByRole('button', { name: /Place order/ }).click()
+    await page.getByRole('heading', { name: 'Thank you, Ravi! Your order is placed.' }).waitFor()
+    const orders = await (await page.request.get(`${base}/api/orders`)).json()
+    assert.equal(orders.orders.length, 1)
+  } finally {
+    await ctx.close()
+    page = main
+  }
 })
 
 test('no script errors or Content-Security-Policy violations', () => {

@@ -1,3 +1,4 @@
+import type { QueryClient } from '@tanstack/react-query'
 import { RouterProvider } from 'react-router/dom'
 import { createBrowserRouter } from 'react-router'
 import { AppProvider } from './provider'
@@ -5,9 +6,9 @@ import { routes } from './routes'
 
 const router = createBrowserRouter(routes)
 
-export function App() {
+export function App({ client }: { client?: QueryClient }) {
   return (
-    <AppProvider>
+    <AppProvider client={client}>
       <RouterProvider router={router} />
     </AppProvider>
   )

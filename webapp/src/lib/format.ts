@@ -52,3 +52,52 @@ export function formatDuration(seconds: number): string {
   if (m > 0) return `${m} min ${s % 60} s`
   return `${s} s`
 }
+
+export interface Parts {
+  days: number
+  hours: number
+  minutes: number
+  seconds: number
+}
+
+/** durationParts splits a duration in ms (negative counts as 0). */
+export function durationParts(ms: number): Parts {
+  const total = Math.max(0, Math.floor(ms / 1000))
+  return {
+    days: Math.floor(total / 86400),
+    hours: Math.floor((total % 86400) / 3600),
+    minutes: Math.floor((total % 3600) / 60),
+    seconds: total % 60,
+  }
+}
+
+const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`
+
+/** spokenDuration is a countdown for a screen reader: "1 hour 5 minutes 3 seconds". */
+export function spokenDuration(ms: number): string {
+  const { days, hours, minutes, seconds } = durationParts(ms)
+  const parts = [
+    days > 0 && plural(days, 'day'),
+    (days > 0 || hours > 0) && plural(hours, 'hour'),
+    (days > 0 || hours > 0 || minutes > 0) && plural(minutes, 'minute'),
+    plural(seconds, 'second'),
+  ]
+  return parts.filter(Boolean).join(' ')
+}
+
+const dayTime = new Intl.DateTimeFormat('en-IN', { day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' })
+
+/**
+ * formatWhen says when a sale moment comes: as a countdown within a day
+ * ("in 00:24:53"), as a date beyond ("on 12 Oct, 9:00 pm").
+ */
+export function formatWhen(at: number, now: number): string {
+  return at - now < 86_400_000 ? `in ${formatCountdown(at - now)}` : `on ${dayTime.format(new Date(at))}`
+}
+
+const deliveryDay = new Intl.DateTimeFormat('en-IN', { weekday: 'short', day: 'numeric', month: 'short' })
+
+/** formatDay names a day for a delivery estimate: "Thu, 9 Oct". */
+export function formatDay(t: number): string {
+  return deliveryDay.format(new Date(t))
+}

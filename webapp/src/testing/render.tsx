@@ -1,5 +1,6 @@
 import { render } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
+import type { QueryClient } from '@tanstack/react-query'
 import { createMemoryRouter, RouterProvider } from 'react-router'
 import { AppProvider } from '@/app/provider'
 import { routes } from '@/app/routes'
@@ -7,11 +8,13 @@ import { createQueryClient } from '@/lib/query-client'
 
 /**
  * renderApp renders the whole shop (real routes, real providers) at a URL,
- * so tests walk through pages the way a shopper does.
+ * so tests walk through pages the way a shopper does. Reads are not
+ * retried unless retry is set: the shop's own policy (retry transient
+ * failures until they pass) is then in force.
  */
-export function renderApp(url = '/') {
-  const client = createQueryClient()
-  client.setDefaultOptions({ queries: { ...client.getDefaultOptions().queries, retry: false } })
+export function renderApp(url = '/', options: { retry?: boolean; client?: QueryClient } = {}) {
+  const client = options.client ?? createQueryClient()
+  if (!options.retry) client.setDefaultOptions({ queries: { ...client.getDefaultOptions().queries, retry: false } })
   const router = createMemoryRouter(routes, { initialEntries: [url] })
   const user = userEvent.setup()
   const view = render(

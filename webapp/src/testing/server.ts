@@ -3,14 +3,17 @@
 import { http, HttpResponse } from 'msw'
 import { setupServer } from 'msw/node'
 import type { LineRequest } from '@/types/api'
-import { catalog, quoteFor } from './fixtures'
+import { catalog, findProduct, listing, quoteFor, searchListing } from './fixtures'
 
 export const defaultHandlers = [
-  http.get('*/api/products', () => HttpResponse.json({ products: catalog })),
+  http.get('*/api/products', ({ request }) => {
+    const url = new URL(request.url)
+    return HttpResponse.json(url.search ? searchListing(url.searchParams) : listing())
+  }),
   http.get('*/api/products/:id', ({ params }) => {
-    const p = catalog.find((x) => x.id === params.id)
+    const p = findProduct(String(params.id))
     return p
-      ? HttpResponse.json({ product: p })
+      ? HttpResponse.json({ product: p.maxPerShopper ? { ...p, remainingForShopper: p.maxPerShopper } : p })
       : HttpResponse.json({ error: { code: 'not_found', message: 'Product not found.' } }, { status: 404 })
   }),
   http.post('*/api/cart/quote', async ({ request }) => {
@@ -20,3 +23,4 @@ export const defaultHandlers = [
 ]
 
 export const server = setupServer(...defaultHandlers)
+export { catalog }

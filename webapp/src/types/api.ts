@@ -5,6 +5,8 @@ export interface Product {
   id: string
   name: string
   description: string
+  /** One of the listing's categories' ids; '' for a product without one. */
+  category: string
   imageUrl: string
   price: number
   mrp: number
@@ -15,12 +17,33 @@ export interface Product {
   maxPerShopper?: number
 }
 
+/** A product as GET /api/products/:id shows it to this shopper. */
+export interface ProductDetail extends Product {
+  /** How many more this shopper may buy of a capped product. */
+  remainingForShopper?: number
+}
+
+export interface CategoryCount {
+  id: string
+  name: string
+  count: number
+}
+
+/** The body of GET /api/products. */
+export interface Listing {
+  products: Product[]
+  categories: CategoryCount[]
+}
+
+export const SORTS = ['featured', 'discount', 'price_asc', 'price_desc'] as const
+export type Sort = (typeof SORTS)[number]
+
 export interface LineRequest {
   productId: string
   quantity: number
 }
 
-export type UnavailableReason = 'not_found' | 'sold_out' | 'insufficient_stock' | 'sale_not_active'
+export type UnavailableReason = 'not_found' | 'sold_out' | 'insufficient_stock' | 'sale_not_active' | 'purchase_limit'
 
 export interface QuoteLine {
   productId: string
@@ -32,6 +55,7 @@ export interface QuoteLine {
   stock: number
   available: boolean
   reason?: UnavailableReason
+  remainingForShopper?: number
 }
 
 export interface Quote {
@@ -41,16 +65,36 @@ export interface Quote {
   available: boolean
 }
 
+/** What the checkout form sends: a structured Indian address. */
 export interface Customer {
+  name: string
+  email: string
+  phone: string
+  addressLine1: string
+  addressLine2: string
+  city: string
+  state: string
+  pinCode: string
+}
+
+/**
+ * A customer as an order carries it. address is the whole address as one
+ * text; orders placed before structured addresses have only that.
+ */
+export interface OrderCustomer extends Partial<Customer> {
   name: string
   email: string
   phone: string
   address: string
 }
 
+export const PAY_ON_DELIVERY = 'pay_on_delivery'
+
 export interface CheckoutRequest {
   items: LineRequest[]
-  customer: Customer
+  /** address is the one-text form too, for a server of the previous release. */
+  customer: Customer & { address: string }
+  paymentMethod: typeof PAY_ON_DELIVERY
 }
 
 export const ORDER_STATUSES = ['Processing', 'Shipped', 'Out for Delivery', 'Delivered'] as const
@@ -74,7 +118,9 @@ export interface Order {
   items: OrderItem[]
   total: number
   currency: string
-  customer: Customer
+  customer: OrderCustomer
+  /** Absent on orders placed before it was recorded. */
+  paymentMethod?: string
   status: OrderStatus
   history: StatusChange[]
   createdAt: string

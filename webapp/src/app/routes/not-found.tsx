@@ -6,9 +6,9 @@ export default function NotFoundRoute() {
   return (
     <>
       <title>Page not found – FlashScale</title>
-      <h1 className="sr-only">Page not found</h1>
-      <EmptyState title="This page does not exist">
-        <Link to="/" className={buttonClass('primary')}>
+      <EmptyState title="Page not found" heading="h1">
+        <p>There is no page at this address. It may have moved, or the link may be mistyped.</p>
+        <Link to="/" className={buttonClass('primary', 'mt-4')}>
           Back to the deals
         </Link>
       </EmptyState>

@@ -1,18 +1,20 @@
 import { Suspense, useEffect, useRef } from 'react'
 import { Link, NavLink, Outlet, ScrollRestoration, useLocation, useNavigation } from 'react-router'
 import { Spinner } from '@/components/ui/status'
+import { paths } from '@/config/paths'
 import { cx } from '@/lib/cx'
 import { CartLink } from '@/features/cart/components/cart-link'
 
 function Logo() {
   return (
-    <Link to="/" className="flex items-center gap-2 rounded-lg text-lg font-extrabold tracking-tight text-slate-900">
+    <Link to="/" className="flex shrink-0 items-center gap-2 rounded-lg text-lg font-extrabold tracking-tight text-slate-900">
       <span aria-hidden="true" className="flex size-8 items-center justify-center rounded-lg bg-amber-300">
         <svg viewBox="0 0 24 24" className="size-5 text-slate-900" fill="currentColor">
           <path d="M13 2 4 14h7l-1 8 9-12h-7l1-8z" />
         </svg>
       </span>
-      <span>
+      {/* Below 360 px the mark alone names the shop, so the header fits 320 px. */}
+      <span className="max-[359px]:sr-only">
         Flash<span className="text-blue-700">Scale</span>
       </span>
     </Link>
@@ -20,7 +22,7 @@ function Logo() {
 }
 
 const navClass = ({ isActive }: { isActive: boolean }) =>
-  cx('rounded-lg px-2 py-2 text-sm font-semibold hover:bg-slate-100 sm:px-3', isActive ? 'text-blue-700' : 'text-slate-800')
+  cx('shrink-0 rounded-lg px-2 py-2 text-sm font-semibold hover:bg-slate-100 sm:px-3', isActive ? 'text-blue-700' : 'text-slate-800')
 
 export function AppLayout() {
   const { pathname } = useLocation()
@@ -49,20 +51,21 @@ export function AppLayout() {
         {navigation.state === 'loading' && (
           <div role="progressbar" aria-label="Loading page" className="absolute inset-x-0 top-0 h-0.5 animate-pulse bg-blue-700" />
         )}
-        <div className="mx-auto flex max-w-6xl items-center justify-between gap-2 px-4 py-2.5">
+        <div className="mx-auto flex max-w-6xl items-center justify-between gap-1 px-3 py-2.5 sm:gap-2 sm:px-4">
           <Logo />
           <nav aria-label="Main" className="flex items-center gap-0.5 sm:gap-1">
-            <NavLink to="/" end className={navClass}>
+            {/* On phones the logo is the way home; the header must fit 320 px. */}
+            <NavLink to="/" end className={({ isActive }) => cx(navClass({ isActive }), 'max-sm:hidden')}>
               Deals
             </NavLink>
-            <NavLink to="/orders" className={navClass}>
+            <NavLink to={paths.orders} className={navClass}>
               Orders
             </NavLink>
             <CartLink />
           </nav>
         </div>
       </header>
-      <main id="main" ref={main} tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-4 py-6 outline-none sm:py-8">
+      <main id="main" ref={main} tabIndex={-1} className="mx-auto w-full max-w-6xl min-w-0 flex-1 px-3 py-5 outline-none sm:px-4 sm:py-8">
         <Suspense fallback={<Spinner />}>
           <Outlet />
         </Suspense>
@@ -71,10 +74,10 @@ export function AppLayout() {
         <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-5 text-sm text-slate-600">
           <p>© FlashScale. Prices include GST.</p>
           <nav aria-label="Service" className="flex gap-4">
-            <Link to="/version" className="underline hover:text-slate-900">
+            <Link to={paths.version} className="underline hover:text-slate-900">
               Version
             </Link>
-            <Link to="/health" className="underline hover:text-slate-900">
+            <Link to={paths.health} className="underline hover:text-slate-900">
               Health
             </Link>
           </nav>

@@ -4,7 +4,22 @@
 import { useSyncExternalStore } from 'react'
 import type { LineRequest } from '@/types/api'
 
-export type CartItem = LineRequest
+/**
+ * A cart line. name, unitPrice and imageUrl are what the shopper saw when
+ * adding it: shown, marked as such, only while the shop cannot be reached.
+ */
+export interface CartItem extends LineRequest {
+  name?: string
+  unitPrice?: number
+  imageUrl?: string
+}
+
+/** What a product looked like when it went into the cart. */
+export interface Seen {
+  name: string
+  price: number
+  imageUrl: string
+}
 
 export const CART_STORAGE_KEY = 'flashscale.cart.v1'
 // Mirrors the server's limits (service/shop: MaxQuantityPerLine, MaxLinesPerOrder).
@@ -36,11 +51,16 @@ function load(): CartItem[] {
   const out: CartItem[] = []
   for (const it of raw as unknown[]) {
     if (typeof it !== 'object' || it === null) continue
-    const { productId, quantity } = it as Record<string, unknown>
+    const { productId, quantity, name, unitPrice, imageUrl } = it as Record<string, unknown>
     if (typeof productId !== 'string' || !productId || seen.has(productId)) continue
     if (typeof quantity !== 'number' || !Number.isFinite(quantity)) continue
     seen.add(productId)
-    out.push({ productId, quantity: clamp(quantity) })
+    const item: CartItem = { productId, quantity: clamp(quantity) }
+    if (typeof name === 'string' && name) item.name = name.slice(0, 200)
+    if (typeof unitPrice === 'number' && Number.isSafeInteger(unitPrice) && unitPrice >= 0) item.unitPrice = unitPrice
+    // Only the shop's own images: storage is not trusted with URLs.
+    if (typeof imageUrl === 'string' && imageUrl.startsWith('/images/')) item.imageUrl = imageUrl
+    out.push(item)
     if (out.length === MAX_LINES) break
   }
   return out
@@ -71,32 +91,37 @@ export const cartStore = {
   },
   getSnapshot: (): CartItem[] => items,
 
-  /** add puts quantity more of a product in the cart, at most limit in all. */
-  add: (productId: string, quantity: number, limit = MAX_QUANTITY_PER_LINE): AddResult => {
+  /**
+   * add puts quantity more of a product in the cart, at most limit in all,
+   * remembering what the product looked like (seen) for offline display.
+   */
+  add: (productId: string, quantity: number, limit = MAX_QUANTITY_PER_LINE, seen?: Seen): AddResult => {
     if (limit < 1) return { ok: false, reason: 'unavailable' }
     const existing = items.find((i) => i.productId === productId)
     if (!existing && items.length >= MAX_LINES) return { ok: false, reason: 'too_many_lines' }
     const wanted = (existing?.quantity ?? 0) + quantity
     const q = clamp(wanted, limit)
+    const snapshot = seen ? { name: seen.name, unitPrice: seen.price, imageUrl: seen.imageUrl } : {}
     commit(
       existing
-        ? items.map((i) => (i.productId === productId ? { productId, quantity: q } : i))
-        : [...items, { productId, quantity: q }],
+        ? items.map((i) => (i.productId === productId ? { ...i, ...snapshot, quantity: q } : i))
+        : [...items, { productId, quantity: q, ...snapshot }],
     )
     return { ok: true, quantity: q, capped: q < wanted }
   },
 
   setQuantity: (productId: string, quantity: number) => {
-    commit(items.map((i) => (i.productId === productId ? { productId, quantity: clamp(quantity) } : i)))
+    commit(items.map((i) => (i.productId === productId ? { ...i, quantity: clamp(quantity) } : i)))
   },
 
   remove: (productId: string) => {
     commit(items.filter((i) => i.productId !== productId))
   },
 
-  /** replace sets the whole cart, dropping lines with quantity 0. */
-  replace: (next: CartItem[]) => {
-    commit(next.filter((i) => i.quantity > 0).map((i) => ({ productId: i.productId, quantity: clamp(i.quantity) })))
+  /** replace sets the quantities of the whole cart, dropping lines with quantity 0. */
+  replace: (next: LineRequest[]) => {
+    const old = new Map(items.map((i) => [i.productId, i]))
+    commit(next.filter((i) => i.quantity > 0).map((i) => ({ ...old.get(i.productId), productId: i.productId, quantity: clamp(i.quantity) })))
   },
 
   clear: () => {
@@ -110,10 +135,16 @@ export const cartStore = {
   },
 }
 
+/** toLines is the cart as the API takes it: products and quantities only. */
+export function toLines(cart: CartItem[]): LineRequest[] {
+  return cart.map((i) => ({ productId: i.productId, quantity: i.quantity }))
+}
+
 export function useCart() {
   const cart = useSyncExternalStore(cartStore.subscribe, cartStore.getSnapshot, cartStore.getSnapshot)
   return {
     items: cart,
+    lines: toLines(cart),
     units: cart.reduce((n, i) => n + i.quantity, 0),
     quantityOf: (productId: string) => cart.find((i) => i.productId === productId)?.quantity ?? 0,
   }

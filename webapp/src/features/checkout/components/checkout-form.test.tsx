@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react'
 import { delay, http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { renderApp } from '@/testing/render'
-import { earbuds, laptop, orderFor } from '@/testing/fixtures'
+import { customer, earbuds, laptop, orderFor, quoteFor } from '@/testing/fixtures'
 import { server } from '@/testing/server'
 import type { CheckoutRequest } from '@/types/api'
 import { CART_STORAGE_KEY, cartStore } from '@/features/cart/store'
@@ -41,13 +41,17 @@ async function setup(items = [{ productId: laptop.id, quantity: 1 }]) {
 }
 
 async function fillValid(user: ReturnType<typeof renderApp>['user']) {
-  await user.type(screen.getByRole('textbox', { name: 'Name' }), '  Asha Rao ')
+  await user.type(screen.getByRole('textbox', { name: 'Full name' }), '  Asha Rao ')
+  await user.type(screen.getByRole('textbox', { name: 'Mobile number' }), '98765 43210')
   await user.type(screen.getByRole('textbox', { name: 'Email' }), 'asha@example.in')
-  await user.type(screen.getByRole('textbox', { name: 'Phone' }), '+91 98765 43210')
-  await user.type(screen.getByRole('textbox', { name: 'Address' }), '12 MG Road, Bengaluru 560001')
+  await user.type(screen.getByRole('textbox', { name: 'Address line 1' }), '12 MG Road')
+  await user.type(screen.getByRole('textbox', { name: 'Address line 2' }), 'Near Trinity Metro')
+  await user.type(screen.getByRole('textbox', { name: 'PIN code' }), '560001')
+  await user.type(screen.getByRole('textbox', { name: 'City' }), 'Bengaluru')
+  await user.selectOptions(screen.getByRole('combobox', { name: 'State' }), 'Karnataka')
 }
 
-const submitButton = () => screen.getByRole('button', { name: /Place order|Placing order|Retrying/ })
+const submitButton = () => screen.getByRole('button', { name: /Place order|Placing order|Retrying|Try again/ })
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 describe('checkout form', () => {
@@ -56,23 +60,55 @@ describe('checkout form', () => {
     const { user } = await setup()
     await user.click(submitButton())
 
-    const name = screen.getByRole('textbox', { name: 'Name' })
-    expect(name).toHaveAccessibleDescription('Name is required')
+    const name = screen.getByRole('textbox', { name: 'Full name' })
+    expect(name).toHaveAccessibleDescription('Full name is required')
     expect(name).toHaveAttribute('aria-invalid', 'true')
     expect(name).toHaveFocus()
-    expect(screen.getByRole('textbox', { name: 'Email' })).toHaveAccessibleDescription('Email is required')
+    expect(screen.getByRole('textbox', { name: 'Email' })).toHaveAccessibleDescription(/Email is required/)
+    expect(screen.getByRole('combobox', { name: 'State' })).toHaveAccessibleDescription('State is required')
+    // The second address line is optional.
+    expect(screen.getByRole('textbox', { name: 'Address line 2' })).not.toHaveAttribute('aria-invalid')
 
     await user.type(screen.getByRole('textbox', { name: 'Email' }), 'asha@example')
-    await user.type(screen.getByRole('textbox', { name: 'Phone' }), '12345')
-    await user.type(screen.getByRole('textbox', { name: 'Address' }), 'MG Road')
-    expect(screen.getByRole('textbox', { name: 'Email' })).toHaveAccessibleDescription('Email must be a valid email address')
-    expect(screen.getByRole('textbox', { name: 'Phone' })).toHaveAccessibleDescription(
-      /Phone must be a phone number of 10 to 15 digits/,
+    await user.type(screen.getByRole('textbox', { name: 'Mobile number' }), '12345')
+    await user.type(screen.getByRole('textbox', { name: 'PIN code' }), '5600')
+    expect(screen.getByRole('textbox', { name: 'Email' })).toHaveAccessibleDescription(/Email must be a valid email address/)
+    expect(screen.getByRole('textbox', { name: 'Mobile number' })).toHaveAccessibleDescription(
+      /Mobile number must be a 10-digit mobile number starting with 6, 7, 8 or 9/,
     )
-    expect(screen.getByRole('textbox', { name: 'Address' })).toHaveAccessibleDescription(
-      /Address must be at least 10 characters/,
-    )
+    expect(screen.getByRole('textbox', { name: 'PIN code' })).toHaveAccessibleDescription(/PIN code must be 6 digits, not starting with 0/)
+
+    // A PIN code from another state is caught before the server sees it.
+    await user.clear(screen.getByRole('textbox', { name: 'PIN code' }))
+    await user.type(screen.getByRole('textbox', { name: 'PIN code' }), '110001')
+    await user.selectOptions(screen.getByRole('combobox', { name: 'State' }), 'Kerala')
+    expect(screen.getByRole('textbox', { name: 'PIN code' })).toHaveAccessibleDescription(/PIN code is not in Kerala/)
     expect(seen).toHaveLength(0)
+  })
+
+  it('offers every state and union territory', async () => {
+    await setup()
+    const options = within(screen.getByRole('combobox', { name: 'State' })).getAllByRole('option')
+    expect(options).toHaveLength(37) // "Choose…" and 36
+    expect(options.map((o) => o.textContent)).toEqual(expect.arrayContaining(['Ladakh', 'Tamil Nadu', 'Dadra and Nagar Haveli and Daman and Diu']))
+  })
+
+  it('shows the delivery estimate and the payment method before the order is placed', async () => {
+    const { user } = await setup()
+    expect(screen.getByText('Enter your PIN code and state to see when your order arrives.')).toBeInTheDocument()
+    expect(screen.getByRole('heading', { name: 'Payment' })).toBeInTheDocument()
+    expect(screen.getByText('Pay on delivery: cash or UPI')).toBeInTheDocument()
+    await fillValid(user)
+    expect(screen.getByText(/^Delivery \w{3}, \d{1,2} \w{3} – \w{3}, \d{1,2} \w{3}$/)).toBeInTheDocument()
+    expect(screen.getByText('(2–3 days)', { exact: false })).toBeInTheDocument()
+  })
+
+  it('puts the order summary before the button', async () => {
+    await setup()
+    // On a phone the page is one column in document order: the shopper
+    // reads the total and delivery before reaching "Place order".
+    const summary = screen.getByRole('heading', { name: 'Your order' })
+    expect(summary.compareDocumentPosition(submitButton()) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy()
   })
 
   it('places the order with an Idempotency-Key, clears the cart and shows the confirmation', async () => {
@@ -88,10 +124,13 @@ describe('checkout form', () => {
     expect(seen[0]!.key).toMatch(UUID)
     expect(seen[0]!.body).toEqual({
       items: [{ productId: laptop.id, quantity: 1 }],
-      customer: { name: 'Asha Rao', email: 'asha@example.in', phone: '+91 98765 43210', address: '12 MG Road, Bengaluru 560001' },
+      // What fillValid typed, trimmed; and the one-text address for a
+      // server of the previous release, which reads only that.
+      customer: { ...customer, address: '12 MG Road\nNear Trinity Metro\nBengaluru, Karnataka 560001' },
+      paymentMethod: 'pay_on_delivery',
     })
     expect(window.localStorage.getItem(CART_STORAGE_KEY)).toBe('[]')
-    expect(screen.getByRole('link', { name: 'Cart, 0 items' })).toBeInTheDocument()
+    expect(screen.getByRole('link', { name: 'Cart 0 items' })).toBeInTheDocument()
   })
 
   it('sends one request for a double click, and disables the button while in flight', async () => {
@@ -143,7 +182,10 @@ describe('checkout form', () => {
 
     const alert = await screen.findByRole('alert')
     expect(alert).toHaveTextContent('We could not reach the shop')
-    await user.click(within(alert).getByRole('button', { name: 'Try again' }))
+    // One way to retry: the form's own button, not a second one in the alert.
+    expect(within(alert).queryByRole('button')).not.toBeInTheDocument()
+    expect(screen.getAllByRole('button', { name: /Try again/ })).toHaveLength(1)
+    await user.click(screen.getByRole('button', { name: 'Try again · ₹55,000' }))
     expect(await screen.findByRole('heading', { name: /Your order is placed/ })).toBeInTheDocument()
     expect(seen).toHaveLength(2)
     expect(seen[0]!.key).toMatch(UUID)
@@ -211,7 +253,7 @@ describe('checkout form', () => {
     await user.click(submitButton())
 
     const email = screen.getByRole('textbox', { name: 'Email' })
-    await waitFor(() => expect(email).toHaveAccessibleDescription('Email must be a valid email address'))
+    await waitFor(() => expect(email).toHaveAccessibleDescription(/Email must be a valid email address/))
     expect(email).toHaveAttribute('aria-invalid', 'true')
     expect(email).toHaveFocus()
     expect(screen.getByRole('alert')).toHaveTextContent('Correct the highlighted fields')
@@ -248,6 +290,8 @@ describe('checkout form', () => {
     await user.click(submitButton())
     const alert = await screen.findByRole('alert', {}, { timeout: 15_000 })
     expect(alert).toHaveTextContent('The shop is very busy right now')
+    expect(alert).not.toHaveTextContent(/keeps your place/)
+    expect(submitButton()).toHaveTextContent('Try again')
     expect(seen.length).toBe(6)
     expect(new Set(seen.map((s) => s.key)).size).toBe(1)
     await delay(50)
@@ -261,5 +305,70 @@ describe('checkout form', () => {
     expect(submitButton()).toBeDisabled()
     expect(screen.getByText(/Some items in your cart cannot be bought/)).toBeInTheDocument()
     expect(seen).toHaveLength(0)
+  })
+
+  it('offers to lower a line over its per-shopper limit to what is allowed', async () => {
+    scriptCheckout(() =>
+      HttpResponse.json(
+        {
+          error: {
+            code: 'purchase_limit',
+            message: 'You can buy at most 2 of Dell Inspiron 15 Laptop.',
+            fields: { 'items[0].quantity': 'at most 2 per shopper, 1 already bought' },
+            products: [{ productId: laptop.id, requested: 2, available: 1 }],
+          },
+        },
+        { status: 409 },
+      ),
+    )
+    const { user } = await setup([{ productId: laptop.id, quantity: 2 }])
+    await fillValid(user)
+    await user.click(submitButton())
+    const alert = await screen.findByRole('alert')
+    expect(alert).toHaveTextContent('Your cart is over a per-shopper limit')
+    expect(within(alert).getByRole('listitem')).toHaveTextContent('Dell Inspiron 15 Laptop: you can buy 1 more, you asked for 2')
+    await user.click(within(alert).getByRole('button', { name: 'Lower my cart to what I can buy' }))
+    expect(cartStore.getSnapshot()).toEqual([{ productId: laptop.id, quantity: 1 }])
+    await waitFor(() => expect(screen.queryByRole('alert')).not.toBeInTheDocument())
+  })
+
+  it('waits for the connection before placing an order it cannot price', { timeout: 20_000 }, async () => {
+    let up = true
+    server.use(http.post('*/api/cart/quote', async ({ request }) => {
+      if (!up) return HttpResponse.error()
+      const { items } = (await request.json()) as { items: { productId: string; quantity: number }[] }
+      return HttpResponse.json({ quote: quoteFor(items) })
+    }))
+    cartStore.add(laptop.id, 1)
+    const { user, client } = renderApp('/checkout', { retry: true })
+    await screen.findByRole('heading', { name: 'Your order' })
+    await fillValid(user)
+    up = false
+    void client.invalidateQueries({ queryKey: ['quote'] })
+    expect(await screen.findByText(/Connection problem: prices may have changed/, {}, { timeout: 8000 })).toBeInTheDocument()
+    expect(submitButton()).toBeDisabled()
+    up = true
+    await waitFor(() => expect(submitButton()).toBeEnabled(), { timeout: 12_000 })
+  })
+
+  it('says "Coming soon" for a deal whose sale has not started yet', async () => {
+    // The catalog says the laptop's deal opens in two hours: the cart was filled before the window moved.
+    const soon = { ...laptop, saleStartsAt: new Date(Date.now() + 2 * 3_600_000).toISOString() }
+    server.use(http.get('*/api/products', () => HttpResponse.json({ products: [soon, earbuds], categories: [] })))
+    scriptCheckout(() =>
+      HttpResponse.json(
+        { error: { code: 'sale_not_active', message: 'The sale is not active for: Dell Inspiron 15 Laptop.', fields: { 'items[1].productId': 'sale is not active' } } },
+        { status: 409 },
+      ),
+    )
+    const { user } = await setup([
+      { productId: earbuds.id, quantity: 1 },
+      { productId: laptop.id, quantity: 1 },
+    ])
+    await fillValid(user)
+    await user.click(submitButton())
+    const alert = await screen.findByRole('alert')
+    expect(alert).toHaveTextContent('A deal in your cart is not on sale right now')
+    expect(within(alert).getByRole('listitem')).toHaveTextContent(/^Dell Inspiron 15 Laptop: coming soon, the deal opens in 0[12]:\d\d:\d\d$/)
   })
 })

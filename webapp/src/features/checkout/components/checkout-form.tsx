@@ -1,36 +1,45 @@
 import { useRef, useState, type FormEvent } from 'react'
 import { Link, useNavigate } from 'react-router'
 import { buttonClass } from '@/components/ui/button'
-import { EmptyState, ErrorPanel, Spinner } from '@/components/ui/status'
-import { ApiError } from '@/lib/api'
+import { EmptyState, QueryFallback } from '@/components/ui/status'
+import { confirmationPath, paths } from '@/config/paths'
+import { ApiError, NetworkError } from '@/lib/api'
 import { formatMoney } from '@/lib/format'
-import type { Customer } from '@/types/api'
+import { cannotRefresh } from '@/lib/query-client'
+import { useNow } from '@/lib/use-now'
+import { PAY_ON_DELIVERY, type Customer } from '@/types/api'
 import { useQuote } from '@/features/cart/api/get-quote'
 import { useCart } from '@/features/cart/store'
-import { useProducts } from '@/features/products/api/get-products'
+import { useCatalog } from '@/features/products/api/get-products'
 import { attemptKey, usePlaceOrder } from '../api/place-order'
+import { deliveryEstimate } from '../lib/delivery'
 import {
   FIELD_LABELS,
+  formatAddress,
   normalizeCustomer,
   serverFieldErrors,
+  STATES,
   validateCustomer,
   validateItems,
   type CustomerErrors,
   type CustomerField,
 } from '../lib/validation'
 import { CheckoutProblem } from './checkout-problem'
-import { TextAreaField, TextField } from './field'
+import { SelectField, TextField } from './field'
 import { OrderReview } from './order-review'
+import { PaymentMethod } from './payment-method'
 
 const FIELDS = Object.keys(FIELD_LABELS) as CustomerField[]
-const EMPTY: Customer = { name: '', email: '', phone: '', address: '' }
+const EMPTY: Customer = { name: '', phone: '', email: '', addressLine1: '', addressLine2: '', city: '', state: '', pinCode: '' }
+const STATE_NAMES = STATES.map((s) => s.name)
 
 export function CheckoutForm() {
-  const { items } = useCart()
-  const quote = useQuote(items)
-  const products = useProducts()
+  const { lines } = useCart()
+  const quote = useQuote(lines)
+  const catalog = useCatalog()
   const navigate = useNavigate()
   const place = usePlaceOrder()
+  const now = useNow(60_000)
 
   const [values, setValues] = useState<Customer>(EMPTY)
   const [touched, setTouched] = useState<Partial<Record<CustomerField, boolean>>>({})
@@ -44,7 +53,7 @@ export function CheckoutForm() {
   const clientErrors = validateCustomer(values)
   const errorFor = (f: CustomerField) => serverErrors[f] ?? (touched[f] || submitted ? clientErrors[f] : undefined)
 
-  if (items.length === 0 && !place.isPending && !place.isSuccess) {
+  if (lines.length === 0 && !place.isPending && !place.isSuccess) {
     return (
       <EmptyState title="Your cart is empty">
         <Link to="/" className={buttonClass('primary')}>
@@ -54,10 +63,17 @@ export function CheckoutForm() {
     )
   }
 
-  const nameOf = (id: string) =>
-    quote.data?.lines.find((l) => l.productId === id)?.name ?? products.data?.find((p) => p.id === id)?.name ?? id
+  const productOf = (id: string) => catalog.data?.products.find((p) => p.id === id)
+  const nameOf = (id: string) => quote.data?.lines.find((l) => l.productId === id)?.name ?? productOf(id)?.name ?? id
   const blocked = quote.data !== undefined && !quote.isPlaceholderData && !quote.data.available
+  const offline = cannotRefresh(quote)
   const retrying = place.isPending && place.failureCount > 0
+  // After a failure that may or may not have placed the order, the one
+  // button sends the same attempt again.
+  const again = place.isError && (place.error instanceof NetworkError || (place.error instanceof ApiError && place.error.retryable))
+  const normalized = normalizeCustomer(values)
+  const estimate = clientErrors.pinCode || clientErrors.state ? null : deliveryEstimate(normalized.pinCode, normalized.state, now)
+  const total = quote.data && !quote.isPlaceholderData ? formatMoney(quote.data.total) : null
 
   function focusField(f: CustomerField) {
     form.current?.querySelector<HTMLElement>(`#checkout-${f}`)?.focus()
@@ -73,16 +89,22 @@ export function CheckoutForm() {
       focusField(first)
       return
     }
-    const problems = validateItems(items)
+    const problems = validateItems(lines)
     setItemProblems(problems)
     if (problems.length > 0) return
 
     inFlight.current = true
     setServerErrors({})
+    const customer = normalizeCustomer(values)
     place.mutate(
-      { req: { items, customer: normalizeCustomer(values) }, key: attemptKey.current() },
       {
-        onSuccess: (order) => void navigate(`/orders/${encodeURIComponent(order.id)}/confirmation`, { replace: true }),
+        // The one-text address too: a server of the previous release (a
+        // blue/green rollback) reads only that.
+        req: { items: lines, customer: { ...customer, address: formatAddress(customer) }, paymentMethod: PAY_ON_DELIVERY },
+        key: attemptKey.current(),
+      },
+      {
+        onSuccess: (order) => void navigate(confirmationPath(order.id), { replace: true }),
         onError: (err) => {
           if (err instanceof ApiError && err.code === 'invalid') {
             const { customer } = serverFieldErrors(err.fields)
@@ -114,24 +136,53 @@ export function CheckoutForm() {
     label: FIELD_LABELS[f],
     value: values[f],
     error: errorFor(f),
-    required: true,
+    required: f !== 'addressLine2',
     onChange: (e: { target: { value: string } }) => change(f, e.target.value),
     onBlur: () => setTouched((t) => ({ ...t, [f]: true })),
   })
 
+  let label = `Place order${total ? ` · ${total}` : ''}`
+  if (again) label = `Try again${total ? ` · ${total}` : ''}`
+  if (place.isPending) label = retrying ? 'Retrying…' : 'Placing order…'
+
   return (
-    <div className="grid items-start gap-6 lg:grid-cols-[1fr_22rem]">
-      <form ref={form} noValidate onSubmit={submit} aria-labelledby="delivery-heading" className="space-y-5 rounded-2xl bg-white p-5 ring-1 ring-slate-200 sm:p-6">
+    <form
+      ref={form}
+      noValidate
+      onSubmit={submit}
+      aria-label="Checkout"
+      className="grid items-start gap-5 lg:grid-cols-[1fr_22rem] lg:gap-6"
+    >
+      <section aria-labelledby="delivery-heading" className="space-y-5 rounded-2xl bg-white p-5 ring-1 ring-slate-200 sm:p-6">
         <h2 id="delivery-heading" className="text-lg font-semibold">
-          Delivery details
+          Delivery address
         </h2>
         <TextField {...field('name')} autoComplete="name" maxLength={200} />
         <div className="grid gap-5 sm:grid-cols-2">
-          <TextField {...field('email')} type="email" autoComplete="email" inputMode="email" />
-          <TextField {...field('phone')} type="tel" autoComplete="tel" inputMode="tel" hint="10 to 15 digits, e.g. +91 98765 43210" />
+          <TextField {...field('phone')} type="tel" autoComplete="tel-national" inputMode="tel" hint="10 digits, e.g. 98765 43210" />
+          <TextField {...field('email')} type="email" autoComplete="email" inputMode="email" hint="For your order confirmation" />
         </div>
-        <TextAreaField {...field('address')} rows={3} autoComplete="street-address" hint="House, street, city and PIN code" />
+        <TextField {...field('addressLine1')} autoComplete="address-line1" hint="Flat or house number, building, street" maxLength={300} />
+        <TextField {...field('addressLine2')} autoComplete="address-line2" hint="Area, landmark (optional)" maxLength={300} />
+        <div className="grid gap-5 sm:grid-cols-3">
+          <TextField {...field('pinCode')} autoComplete="postal-code" inputMode="numeric" maxLength={7} hint="6 digits" />
+          <TextField {...field('city')} autoComplete="address-level2" maxLength={120} />
+          <SelectField {...field('state')} autoComplete="address-level1" options={STATE_NAMES} placeholder="Choose…" />
+        </div>
+      </section>
 
+      <PaymentMethod />
+
+      {/* Before the button on phones; beside the form on wide screens. */}
+      <aside aria-label="Order summary" className="lg:sticky lg:top-20 lg:col-start-2 lg:row-span-3 lg:row-start-1">
+        {quote.data ? (
+          <OrderReview quote={quote.data} estimate={estimate} stale={offline} productOf={productOf} />
+        ) : (
+          <QueryFallback query={quote} label="Pricing your cart…" title="Could not price your cart" />
+        )}
+      </aside>
+
+      <div className="sticky bottom-0 z-10 -mx-3 space-y-3 border-t border-slate-200 bg-white/95 px-4 py-3 backdrop-blur sm:-mx-4 lg:static lg:mx-0 lg:border-0 lg:bg-transparent lg:p-0">
         {itemProblems.length > 0 && (
           <div role="alert" className="rounded-xl border border-red-200 bg-red-50 p-4 text-sm text-red-900">
             <ul className="list-disc pl-5">
@@ -144,8 +195,10 @@ export function CheckoutForm() {
         {place.isError && !place.isPending && (
           <CheckoutProblem
             error={place.error}
+            lines={lines}
             nameOf={nameOf}
-            onRetry={() => submit()}
+            productOf={productOf}
+            now={now}
             onCartChanged={() => place.reset()}
           />
         )}
@@ -160,31 +213,18 @@ export function CheckoutForm() {
             <p className="text-slate-700">Placing your order…</p>
           ) : null}
         </div>
-        <button type="submit" disabled={place.isPending || blocked} className={buttonClass('primary', 'w-full py-3 text-base')}>
-          {place.isPending
-            ? retrying
-              ? 'Retrying…'
-              : 'Placing order…'
-            : `Place order${quote.data && !quote.isPlaceholderData ? ` · ${formatMoney(quote.data.total)}` : ''}`}
+        <button type="submit" disabled={place.isPending || blocked || offline} className={buttonClass('primary', 'w-full py-3 text-base')}>
+          {label}
         </button>
         {blocked && (
           <p className="text-sm text-red-700">
             Some items in your cart cannot be bought right now.{' '}
-            <Link to="/cart" className="font-semibold underline">
+            <Link to={paths.cart} className="font-semibold underline">
               Review your cart
             </Link>
           </p>
         )}
-      </form>
-      <aside aria-label="Order summary">
-        {quote.isPending ? (
-          <Spinner label="Pricing your cart…" />
-        ) : quote.data ? (
-          <OrderReview quote={quote.data} />
-        ) : (
-          <ErrorPanel error={quote.error} onRetry={() => void quote.refetch()} title="Could not price your cart" />
-        )}
-      </aside>
-    </div>
+      </div>
+    </form>
   )
 }

@@ -1,31 +1,36 @@
 import { Link } from 'react-router'
 import { buttonClass } from '@/components/ui/button'
+import { paths } from '@/config/paths'
 import { ApiError, NetworkError, type Shortage } from '@/lib/api'
+import { formatWhen } from '@/lib/format'
+import type { LineRequest, Product } from '@/types/api'
 import { cartStore } from '@/features/cart/store'
+import { saleState } from '@/features/products/lib/sale'
 import { serverFieldErrors } from '../lib/validation'
 
 interface Props {
   error: Error
+  /** The cart as sent: a line's field (items[i]) names its index here. */
+  lines: LineRequest[]
   nameOf: (productId: string) => string
-  onRetry: () => void
+  productOf: (productId: string) => Product | undefined
+  now: number
   onCartChanged: () => void
 }
 
-/** CheckoutProblem explains a failed checkout and offers the way forward. */
-export function CheckoutProblem({ error, nameOf, onRetry, onCartChanged }: Props) {
-  const retry = (
-    <button type="button" onClick={onRetry} className={buttonClass('secondary', 'mt-3')}>
-      Try again
-    </button>
-  )
+/**
+ * CheckoutProblem explains a failed checkout and offers the way forward.
+ * Where sending the same attempt again is the way, the form's own button
+ * does it ("Try again"): one button, never two.
+ */
+export function CheckoutProblem({ error, lines, nameOf, productOf, now, onCartChanged }: Props) {
   if (error instanceof NetworkError) {
     return (
       <Problem title="We could not reach the shop">
         <p>
-          Your order may or may not have gone through. Trying again is safe: it can never place the same order
-          twice.
+          Your order may or may not have gone through. Press Try again when you are back online: it can never place the
+          same order twice.
         </p>
-        {retry}
       </Problem>
     )
   }
@@ -33,10 +38,21 @@ export function CheckoutProblem({ error, nameOf, onRetry, onCartChanged }: Props
     return (
       <Problem title="Something went wrong">
         <p>{error.message}</p>
-        {retry}
       </Problem>
     )
   }
+  const fix = (shortages: Shortage[], label: string) => (
+    <button
+      type="button"
+      onClick={() => {
+        updateCart(shortages)
+        onCartChanged()
+      }}
+      className={buttonClass('secondary', 'mt-3')}
+    >
+      {label}
+    </button>
+  )
   switch (error.code) {
     case 'sold_out':
       return (
@@ -46,18 +62,40 @@ export function CheckoutProblem({ error, nameOf, onRetry, onCartChanged }: Props
               <li key={s.productId}>{shortageText(s, nameOf(s.productId))}</li>
             ))}
           </ul>
-          <button
-            type="button"
-            onClick={() => {
-              updateCart(error.products)
-              onCartChanged()
-            }}
-            className={buttonClass('secondary', 'mt-3')}
-          >
-            Update my cart to what is left
-          </button>
+          {fix(error.products, 'Update my cart to what is left')}
         </Problem>
       )
+    case 'purchase_limit':
+      return (
+        <Problem title="Your cart is over a per-shopper limit">
+          <ul className="mt-1 list-disc pl-5">
+            {error.products.map((s) => (
+              <li key={s.productId}>{limitText(s, nameOf(s.productId))}</li>
+            ))}
+          </ul>
+          {error.products.length > 0 ? fix(error.products, 'Lower my cart to what I can buy') : <p>{error.message}</p>}
+        </Problem>
+      )
+    case 'sale_not_active': {
+      const closed = Object.keys(error.fields).flatMap((f) => {
+        const line = lines[Number(/^items\[(\d+)\]/.exec(f)?.[1])]
+        return line ? [line.productId] : []
+      })
+      return (
+        <Problem title="A deal in your cart is not on sale right now">
+          <ul className="mt-1 list-disc pl-5">
+            {closed.map((id) => (
+              <li key={id}>{saleText(nameOf(id), productOf(id), now)}</li>
+            ))}
+          </ul>
+          <p className="mt-2">
+            <Link to={paths.cart} className="font-semibold underline">
+              Review your cart
+            </Link>
+          </p>
+        </Problem>
+      )
+    }
     case 'invalid': {
       const { other } = serverFieldErrors(error.fields)
       return (
@@ -78,7 +116,7 @@ export function CheckoutProblem({ error, nameOf, onRetry, onCartChanged }: Props
         <Problem title="Your earlier attempt may already have placed an order">
           <p>
             Please check{' '}
-            <Link to="/orders" className="font-semibold underline">
+            <Link to={paths.orders} className="font-semibold underline">
               your orders
             </Link>{' '}
             before ordering again. Submitting again now places a new order.
@@ -91,8 +129,7 @@ export function CheckoutProblem({ error, nameOf, onRetry, onCartChanged }: Props
     case 'internal':
       return (
         <Problem title="The shop is very busy right now">
-          <p>Your order has not been placed yet. Trying again keeps your place: it can never order twice.</p>
-          {retry}
+          <p>Your order has not been placed yet. Press Try again in a moment: it can never order twice.</p>
         </Problem>
       )
     default:
@@ -113,11 +150,24 @@ function Problem({ title, children }: { title: string; children: React.ReactNode
   )
 }
 
+function saleText(name: string, product: Product | undefined, now: number): string {
+  const sale = product ? saleState(product, now) : null
+  if (sale?.kind === 'upcoming') return `${name}: coming soon, the deal opens ${formatWhen(sale.startsAt, now)}`
+  if (sale?.kind === 'ended') return `${name}: this deal has ended`
+  return `${name}: not on sale right now`
+}
+
 function shortageText(s: Shortage, name: string): string {
   if (s.available <= 0) return `${name}: sold out`
   return `${name}: you asked for ${s.requested}, only ${s.available} left`
 }
 
+function limitText(s: Shortage, name: string): string {
+  if (s.available <= 0) return `${name}: you have already bought the most you can`
+  return `${name}: you can buy ${s.available} more, you asked for ${s.requested}`
+}
+
+/** updateCart lowers each short or capped line to what is allowed; 0 removes it. */
 function updateCart(shortages: Shortage[]) {
   const short = new Map(shortages.map((s) => [s.productId, s.available]))
   cartStore.replace(

@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, TextareaHTMLAttributes } from 'react'
+import type { InputHTMLAttributes, SelectHTMLAttributes } from 'react'
 import { cx } from '@/lib/cx'
 
 interface Common {
@@ -54,20 +54,27 @@ export function TextField(props: Common & InputHTMLAttributes<HTMLInputElement>)
   )
 }
 
-export function TextAreaField(props: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
-  const { id, label, error, hint, ...rest } = props
+export function SelectField(props: Common & SelectHTMLAttributes<HTMLSelectElement> & { options: readonly string[]; placeholder: string }) {
+  const { id, label, error, hint, options, placeholder, ...rest } = props
   return (
     <div>
       <label htmlFor={id} className="block text-sm font-medium text-slate-800">
         {label}
       </label>
-      <textarea
+      <select
         id={id}
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy(props)}
         className={control(error)}
         {...rest}
-      />
+      >
+        <option value="">{placeholder}</option>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
       <Messages id={id} error={error} hint={hint} />
     </div>
   )

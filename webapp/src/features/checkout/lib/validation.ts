@@ -1,25 +1,43 @@
-// Client-side checks that mirror the server's (service/shop: Customer
-// validate tags, validateLines) so a shopper learns about a typo at once.
-// The server still decides: its 422 fields are shown the same way.
+// Client-side checks that mirror the server's (service/shop: Customer's
+// validate tags and validateAddress, validateLines) so a shopper learns
+// about a typo at once. The server still decides: its 422 fields are shown
+// the same way.
 import type { Customer, LineRequest } from '@/types/api'
+import states from './states.json'
 
 export type CustomerField = keyof Customer
 export type CustomerErrors = Partial<Record<CustomerField, string>>
 
-export const FIELD_LABELS: Record<CustomerField, string> = {
-  name: 'Name',
-  email: 'Email',
-  phone: 'Phone',
-  address: 'Address',
+export interface State {
+  name: string
+  /** First digits of the state's PIN codes (India Post's postal regions). */
+  pinZones: string
+  unionTerritory?: boolean
 }
+
+/** The 28 states and 8 union territories, kept equal to service/shop's States by a Go test. */
+export const STATES: readonly State[] = states
+
+/** Fields in the order the form shows them. */
+export const FIELD_LABELS: Record<CustomerField, string> = {
+  name: 'Full name',
+  phone: 'Mobile number',
+  email: 'Email',
+  addressLine1: 'Address line 1',
+  addressLine2: 'Address line 2',
+  city: 'City',
+  state: 'State',
+  pinCode: 'PIN code',
+}
+
+export const OPTIONAL: readonly CustomerField[] = ['addressLine2']
 
 export const LIMITS = {
   nameMax: 100,
   emailMax: 254,
-  addressMin: 10,
-  addressMax: 500,
-  phoneDigitsMin: 10,
-  phoneDigitsMax: 15,
+  phoneMax: 25,
+  lineMax: 150,
+  cityMax: 60,
   linesMax: 20,
   quantityMax: 10,
 } as const
@@ -32,40 +50,65 @@ const LABEL = `(?:[a-zA-Z\\d${U}]|[a-zA-Z\\d${U}][a-zA-Z\\d\\-.~${U}]*[a-zA-Z\\d
 const TLD = `(?:[a-zA-Z${U}]|[a-zA-Z${U}][a-zA-Z\\d\\-.~${U}]*[a-zA-Z${U}])`
 const EMAIL = new RegExp(`^${ATEXT}+(?:\\.${ATEXT}+)*@(?:${LABEL}\\.)+${TLD}\\.?$`)
 
-// Same pattern as the server's phoneRegex; the digit count is checked apart.
-const PHONE = /^\+?[0-9][0-9 -]{8,18}[0-9]$/
+// Same patterns as the server's mobileRegex and pinRegex.
+const MOBILE = /^(?:\+91|91|0)?[6-9][0-9]{9}$/
+const PIN = /^[1-9][0-9]{5}$/
 
 /** Go counts string length in runes (code points), not UTF-16 units. */
 function runes(s: string): number {
   return Array.from(s).length
 }
 
-/** normalizeCustomer trims like the server's CheckoutRequest.Normalize. */
-export function normalizeCustomer(c: Customer): Customer {
-  return { name: c.name.trim(), email: c.email.trim(), phone: c.phone.trim(), address: c.address.trim() }
+export function stateByName(name: string): State | undefined {
+  return STATES.find((s) => s.name === name)
 }
 
-export function validateField(field: CustomerField, raw: string): string | undefined {
-  const v = raw.trim()
+/** pinInState mirrors shop.PINInState: the PIN's postal region is the state's. */
+export function pinInState(pin: string, state: string): boolean {
+  const s = stateByName(state)
+  return s !== undefined && pin !== '' && s.pinZones.includes(pin[0]!)
+}
+
+/** normalizeCustomer trims like the server's CheckoutRequest.Normalize. */
+export function normalizeCustomer(c: Customer): Customer {
+  const out = { ...c }
+  for (const f of Object.keys(FIELD_LABELS) as CustomerField[]) out[f] = c[f].trim()
+  out.pinCode = out.pinCode.replace(/ /g, '')
+  return out
+}
+
+/** formatAddress is the one-text form, as the server's FormatAddress writes it. */
+export function formatAddress(c: Customer): string {
+  const lines = [c.addressLine1, ...(c.addressLine2 ? [c.addressLine2] : []), `${c.city}, ${c.state} ${c.pinCode}`]
+  return lines.join('\n')
+}
+
+/** validateField checks one field of a customer (the PIN against the chosen state). */
+export function validateField(field: CustomerField, customer: Customer): string | undefined {
+  const c = normalizeCustomer(customer)
+  const v = c[field]
   const label = FIELD_LABELS[field]
-  if (v === '') return `${label} is required`
+  if (v === '') return OPTIONAL.includes(field) ? undefined : `${label} is required`
+  const max = (n: number) => (runes(v) > n ? `${label} must be at most ${n} characters` : undefined)
   switch (field) {
     case 'name':
-      if (runes(v) > LIMITS.nameMax) return `${label} must be at most ${LIMITS.nameMax} characters`
-      return undefined
+      return max(LIMITS.nameMax)
     case 'email':
       if (!EMAIL.test(v)) return `${label} must be a valid email address`
-      if (runes(v) > LIMITS.emailMax) return `${label} must be at most ${LIMITS.emailMax} characters`
-      return undefined
-    case 'phone': {
-      const digits = v.replace(/\D/g, '').length
-      if (!PHONE.test(v) || digits < LIMITS.phoneDigitsMin || digits > LIMITS.phoneDigitsMax)
-        return `${label} must be a phone number of 10 to 15 digits`
-      return undefined
-    }
-    case 'address':
-      if (runes(v) < LIMITS.addressMin) return `${label} must be at least ${LIMITS.addressMin} characters`
-      if (runes(v) > LIMITS.addressMax) return `${label} must be at most ${LIMITS.addressMax} characters`
+      return max(LIMITS.emailMax)
+    case 'phone':
+      return max(LIMITS.phoneMax) ??
+        (MOBILE.test(v.replace(/[ -]/g, '')) ? undefined : `${label} must be a 10-digit mobile number starting with 6, 7, 8 or 9`)
+    case 'addressLine1':
+    case 'addressLine2':
+      return max(LIMITS.lineMax)
+    case 'city':
+      return max(LIMITS.cityMax)
+    case 'state':
+      return stateByName(v) ? undefined : `${label} must be one of India's states and union territories`
+    case 'pinCode':
+      if (!PIN.test(v)) return `${label} must be 6 digits, not starting with 0`
+      if (stateByName(c.state) && !pinInState(v, c.state)) return `${label} is not in ${c.state}`
       return undefined
   }
 }
@@ -73,7 +116,7 @@ export function validateField(field: CustomerField, raw: string): string | undef
 export function validateCustomer(c: Customer): CustomerErrors {
   const errors: CustomerErrors = {}
   for (const f of Object.keys(FIELD_LABELS) as CustomerField[]) {
-    const msg = validateField(f, c[f])
+    const msg = validateField(f, c)
     if (msg) errors[f] = msg
   }
   return errors
@@ -97,13 +140,16 @@ export function validateItems(items: LineRequest[]): string[] {
 /**
  * serverFieldErrors splits a 422's fields into customer fields (shown next
  * to their inputs, labelled like ours) and the rest (shown above the form).
+ * The server's one-text address is written from the structured fields: its
+ * verdict belongs to the first address line.
  */
 export function serverFieldErrors(fields: Record<string, string>): { customer: CustomerErrors; other: string[] } {
   const customer: CustomerErrors = {}
   const other: string[] = []
   for (const [key, msg] of Object.entries(fields)) {
-    const f = key.startsWith('customer.') ? (key.slice('customer.'.length) as CustomerField) : undefined
-    if (f && f in FIELD_LABELS) customer[f] = `${FIELD_LABELS[f]} ${msg}`
+    let f = key.startsWith('customer.') ? key.slice('customer.'.length) : undefined
+    if (f === 'address') f = 'addressLine1'
+    if (f && f in FIELD_LABELS) customer[f as CustomerField] = `${FIELD_LABELS[f as CustomerField]} ${msg}`
     else other.push(`${key} ${msg}`)
   }
   return { customer, other }

@@ -1,7 +1,10 @@
 import { Link } from 'react-router'
-import { EmptyState, ErrorPanel, Spinner } from '@/components/ui/status'
+import { EmptyState, QueryFallback } from '@/components/ui/status'
+import { orderPath, paths } from '@/config/paths'
 import { ApiError } from '@/lib/api'
 import { formatDateTime } from '@/lib/format'
+import { PAY_ON_DELIVERY } from '@/types/api'
+import { deliveryEstimate } from '@/features/checkout/lib/delivery'
 import { useOrder } from '../api/get-orders'
 import { OrderItems } from './order-items'
 import { OrderStatusBadge } from './order-status-badge'
@@ -10,23 +13,26 @@ import { OrderTimeline } from './order-timeline'
 /** OrderTracking is one order, refreshed every few seconds while open. */
 export function OrderTracking({ id, confirmation = false }: { id: string; confirmation?: boolean }) {
   const order = useOrder(id, { poll: true })
-  if (order.isPending) return <Spinner label="Loading your order…" />
-  if (order.isError && !order.data) {
+  if (!order.data) {
     if (order.error instanceof ApiError && order.error.status === 404) {
       return (
-        <EmptyState title="Order not found">
-          <p>
-            We could not find order {id} for you.{' '}
-            <Link to="/orders" className="font-semibold text-blue-700 underline">
-              See your orders
-            </Link>
-          </p>
-        </EmptyState>
+        <>
+          <title>Order not found – FlashScale</title>
+          <EmptyState title="Order not found" heading="h1">
+            <p>
+              We could not find order {id} for you.{' '}
+              <Link to={paths.orders} className="font-semibold text-blue-700 underline">
+                See your orders
+              </Link>
+            </p>
+          </EmptyState>
+        </>
       )
     }
-    return <ErrorPanel error={order.error} onRetry={() => void order.refetch()} />
+    return <QueryFallback query={order} label="Loading your order…" />
   }
   const o = order.data
+  const estimate = o.customer.pinCode && o.customer.state ? deliveryEstimate(o.customer.pinCode, o.customer.state, Date.parse(o.createdAt)) : null
   return (
     <div className="space-y-6">
       {confirmation ? (
@@ -70,23 +76,33 @@ export function OrderTracking({ id, confirmation = false }: { id: string; confir
           <h2 id="ship-heading" className="text-lg font-semibold">
             Delivering to
           </h2>
-          <address className="mt-2 text-sm whitespace-pre-line text-slate-800 not-italic">
+          <address className="mt-2 text-sm break-words whitespace-pre-line text-slate-800 not-italic">
             {o.customer.name}
             {'\n'}
             {o.customer.address}
             {'\n'}
             {o.customer.phone} · {o.customer.email}
           </address>
+          {o.paymentMethod && (
+            <p className="mt-4 text-sm text-slate-800">
+              <span className="font-semibold">Payment:</span> {paymentLabel(o.paymentMethod)}
+            </p>
+          )}
+          {estimate && o.status !== 'Delivered' && (
+            <p className="mt-2 text-sm text-slate-800">
+              <span className="font-semibold">Expected delivery:</span> {estimate.text}
+            </p>
+          )}
           <p className="mt-4 text-xs text-slate-600">Placed {formatDateTime(o.createdAt)}</p>
         </section>
       </div>
       <p className="flex flex-wrap gap-4 text-sm">
         {confirmation && (
-          <Link to={`/orders/${encodeURIComponent(o.id)}`} className="font-semibold text-blue-700 underline">
+          <Link to={orderPath(o.id)} className="font-semibold text-blue-700 underline">
             Track this order
           </Link>
         )}
-        <Link to="/orders" className="font-semibold text-blue-700 underline">
+        <Link to={paths.orders} className="font-semibold text-blue-700 underline">
           All orders
         </Link>
         <Link to="/" className="font-semibold text-blue-700 underline">
@@ -95,4 +111,8 @@ export function OrderTracking({ id, confirmation = false }: { id: string; confir
       </p>
     </div>
   )
+}
+
+function paymentLabel(method: string): string {
+  return method === PAY_ON_DELIVERY ? 'Pay on delivery: cash or UPI' : method
 }

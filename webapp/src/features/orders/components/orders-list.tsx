@@ -1,14 +1,14 @@
 import { Link } from 'react-router'
 import { buttonClass } from '@/components/ui/button'
-import { EmptyState, ErrorPanel, Spinner } from '@/components/ui/status'
+import { EmptyState, QueryFallback } from '@/components/ui/status'
+import { orderPath } from '@/config/paths'
 import { formatDateTime, formatMoney } from '@/lib/format'
 import { useOrders } from '../api/get-orders'
 import { OrderStatusBadge } from './order-status-badge'
 
 export function OrdersList() {
   const orders = useOrders()
-  if (orders.isPending) return <Spinner label="Loading your orders…" />
-  if (orders.isError) return <ErrorPanel error={orders.error} onRetry={() => void orders.refetch()} />
+  if (!orders.data) return <QueryFallback query={orders} label="Loading your orders…" />
   const all = orders.data.pages.flatMap((p) => p.orders)
   if (all.length === 0) {
     return (
@@ -27,7 +27,7 @@ export function OrdersList() {
           return (
             <li key={o.id}>
               <Link
-                to={`/orders/${encodeURIComponent(o.id)}`}
+                to={orderPath(o.id)}
                 className="flex flex-wrap items-center justify-between gap-3 rounded-2xl bg-white p-4 ring-1 ring-slate-200 hover:ring-blue-300"
               >
                 <span className="min-w-0">

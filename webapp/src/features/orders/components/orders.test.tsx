@@ -70,3 +70,28 @@ describe('order tracking', () => {
     expect(await screen.findByText('Order not found')).toBeInTheDocument()
   })
 })
+
+describe('confirmation', () => {
+  it('shows the structured address, the payment method and the expected delivery', async () => {
+    server.use(http.get('*/api/orders/:id', () => HttpResponse.json({ order: order('FS-CONF') })))
+    renderApp('/orders/FS-CONF/confirmation')
+    expect(await screen.findByRole('heading', { level: 1, name: 'Thank you, Asha! Your order is placed.' })).toBeInTheDocument()
+    const ship = screen.getByRole('region', { name: 'Delivering to' })
+    expect(within(ship).getByText(/12 MG Road\s+Near Trinity Metro\s+Bengaluru, Karnataka 560001/)).toBeInTheDocument()
+    expect(within(ship).getByText('Pay on delivery: cash or UPI')).toBeInTheDocument()
+    // Placed 1 Oct (a Wednesday) to Bengaluru: 2–3 days.
+    expect(within(ship).getByText('Fri, 3 Oct – Sat, 4 Oct')).toBeInTheDocument()
+  })
+
+  it('reads an order placed before addresses were structured', async () => {
+    const old = order('FS-OLD')
+    old.customer = { name: 'Ravi Kumar', email: 'ravi@example.in', phone: '9876543210', address: '4 Park Street, Kolkata 700016' }
+    delete old.paymentMethod
+    server.use(http.get('*/api/orders/:id', () => HttpResponse.json({ order: old })))
+    renderApp('/orders/FS-OLD')
+    const ship = await screen.findByRole('region', { name: 'Delivering to' })
+    expect(within(ship).getByText(/4 Park Street, Kolkata 700016/)).toBeInTheDocument()
+    expect(within(ship).queryByText(/Payment/)).not.toBeInTheDocument()
+    expect(within(ship).queryByText(/Expected delivery/)).not.toBeInTheDocument()
+  })
+})

@@ -1,27 +1,80 @@
-import { formatCountdown } from '@/lib/format'
+import { Link } from 'react-router'
+import { Countdown } from '@/components/ui/countdown'
+import { productPath } from '@/config/paths'
+import { formatWhen } from '@/lib/format'
 import type { Product } from '@/types/api'
-import { nextSaleMoment } from '../lib/sale'
+import { bannerState, type SaleMoment } from '../lib/sale'
 
-function Digits({ value }: { value: string }) {
+function Named({ moment }: { moment: SaleMoment }) {
   return (
-    <span className="rounded-lg bg-white/15 px-2 py-1 font-mono text-2xl font-bold tabular-nums sm:text-4xl">
-      {value}
-    </span>
+    <Link to={productPath(moment.product.id)} className="font-semibold text-white underline decoration-amber-300 underline-offset-2">
+      {moment.product.name}
+    </Link>
   )
 }
 
-/** SaleBanner counts down to the soonest sale start or end in the catalog. */
+/** Moment names a deal and counts down to its end or start. */
+function Moment({ title, moment, now, verb }: { title: string; moment: SaleMoment; now: number; verb: 'ends' | 'starts' }) {
+  return (
+    <div className="mt-4">
+      <p className="text-sm text-blue-100 sm:text-base">
+        {title}: <Named moment={moment} />
+      </p>
+      <Countdown to={moment.at} now={now} label={`${moment.product.name} deal ${verb} in`} className="mt-2" />
+    </div>
+  )
+}
+
+/**
+ * SaleBanner describes the catalog as it is: how many deals are live, the
+ * deal that ends first and the one that starts next, each by name; or that
+ * the sale has not started, or is over. Its height is fixed per state so
+ * nothing below it moves while it counts down.
+ */
 export function SaleBanner({ products, now }: { products: Product[]; now: number }) {
-  const moment = nextSaleMoment(products, now)
-  const left = moment ? moment.at - now : 0
-  const text = moment ? formatCountdown(left) : ''
-  const parts = text.split(' ')
-  const hms = parts[parts.length - 1] ?? ''
-  const days = parts.length > 1 ? parts[0] : null
+  const b = bannerState(products, now)
+  let heading: string
+  let body: React.ReactNode
+  switch (b.kind) {
+    case 'live':
+      heading = 'Flash sale is live'
+      body = (
+        <>
+          <p className="mt-2 text-base text-blue-100 sm:text-lg">
+            {b.live === b.total ? `All ${b.total} deals are live.` : `${b.live} of ${b.total} deals are live.`}
+            {b.nextStart && (
+              <>
+                {' '}
+                Next: <Named moment={b.nextStart} /> starts {formatWhen(b.nextStart.at, now)}.
+              </>
+            )}
+          </p>
+          {b.soonestEnd ? (
+            <Moment title="Ending soonest" moment={b.soonestEnd} now={now} verb="ends" />
+          ) : (
+            <p className="mt-4 max-w-xl text-base text-blue-100 sm:text-lg">
+              Limited stock at the lowest prices of the year. Grab yours before it is gone.
+            </p>
+          )}
+        </>
+      )
+      break
+    case 'upcoming':
+      heading = 'Flash sale starts soon'
+      body = <Moment title="First deal" moment={b.nextStart} now={now} verb="starts" />
+      break
+    case 'ended':
+      heading = 'The flash sale has ended'
+      body = (
+        <p className="mt-4 max-w-xl text-base text-blue-100 sm:text-lg">
+          Every deal of this sale has closed. Thank you for shopping with us: the next sale is announced here.
+        </p>
+      )
+  }
   return (
     <section
       aria-labelledby="sale-heading"
-      className="on-dark relative overflow-hidden rounded-3xl bg-gradient-to-br from-indigo-800 via-blue-800 to-blue-700 px-6 py-8 text-white shadow-lg sm:px-10 sm:py-10"
+      className="on-dark relative min-h-56 overflow-hidden rounded-3xl bg-gradient-to-br from-indigo-800 via-blue-800 to-blue-700 px-6 py-7 text-white shadow-lg sm:min-h-64 sm:px-10 sm:py-9"
     >
       <svg
         aria-hidden="true"
@@ -32,30 +85,10 @@ export function SaleBanner({ products, now }: { products: Product[]; now: number
         <path d="M13 2 4 14h7l-1 8 9-12h-7l1-8z" />
       </svg>
       <p className="text-sm font-semibold tracking-widest text-amber-300 uppercase">Big Billion Days</p>
-      <h1 id="sale-heading" className="mt-2 text-3xl font-extrabold tracking-tight sm:text-5xl">
-        {moment?.kind === 'starts' ? 'Flash sale starts soon' : 'Flash sale is live'}
+      <h1 id="sale-heading" className="relative mt-1 text-3xl font-extrabold tracking-tight sm:text-5xl">
+        {heading}
       </h1>
-      {moment ? (
-        <div className="mt-5 flex flex-wrap items-center gap-3">
-          <span className="text-base text-blue-100 sm:text-lg">
-            {moment.kind === 'starts' ? 'Next deals drop in' : 'Deals end in'}
-          </span>
-          <span
-            role="timer"
-            aria-label={`${moment.kind === 'starts' ? 'Starts' : 'Ends'} in ${text}`}
-            className="flex items-center gap-1.5"
-          >
-            {days && <Digits value={days} />}
-            {hms.split(':').map((v, i) => (
-              <Digits key={i} value={v} />
-            ))}
-          </span>
-        </div>
-      ) : (
-        <p className="mt-4 max-w-xl text-base text-blue-100 sm:text-lg">
-          Limited stock at the lowest prices of the year. Grab yours before it is gone.
-        </p>
-      )}
+      <div className="relative">{body}</div>
     </section>
   )
 }

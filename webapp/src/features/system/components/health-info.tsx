@@ -1,4 +1,4 @@
-import { ErrorPanel, Spinner } from '@/components/ui/status'
+import { QueryFallback } from '@/components/ui/status'
 import { cx } from '@/lib/cx'
 import { formatDuration } from '@/lib/format'
 import { useHealth } from '../api/get-system'
@@ -6,8 +6,7 @@ import { ColorBadge } from './color-badge'
 
 export function HealthInfo() {
   const health = useHealth()
-  if (health.isPending) return <Spinner />
-  if (health.isError) return <ErrorPanel error={health.error} onRetry={() => void health.refetch()} />
+  if (!health.data) return <QueryFallback query={health} />
   const h = health.data
   const ok = h.status === 'ok'
   return (

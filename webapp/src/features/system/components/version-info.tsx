@@ -1,12 +1,11 @@
-import { ErrorPanel, Spinner } from '@/components/ui/status'
+import { QueryFallback } from '@/components/ui/status'
 import { formatDateTime } from '@/lib/format'
 import { useBuildInfo } from '../api/get-system'
 import { ColorBadge } from './color-badge'
 
 export function VersionInfo() {
   const info = useBuildInfo()
-  if (info.isPending) return <Spinner />
-  if (info.isError) return <ErrorPanel error={info.error} onRetry={() => void info.refetch()} />
+  if (!info.data) return <QueryFallback query={info} />
   const b = info.data
   return (
     <dl className="grid gap-px overflow-hidden rounded-2xl bg-slate-200 ring-1 ring-slate-200 sm:grid-cols-2">
