@@ -114,6 +114,11 @@ func TestJenkinsfileStages(t *testing.T) {
 		"pulumi preview --refresh --expect-no-changes",
 		"cron(env.BRANCH_NAME == 'main' ?",
 		"input message: \"Release ${params.VERSION} to prod?\"",
+		// The rig and the Go caches survive the pod: the real-engine tests
+		// run on every PR without rebuilding their tools.
+		"claimName: flashscale-ci-cache",
+		"mountPath: /root/.cache",
+		"NODE_VERSION = '20.20.2'",
 	} {
 		if !strings.Contains(jf, want) {
 			t.Errorf("Jenkinsfile lacks %q", want)
