@@ -34,6 +34,9 @@ func checkout(shopper, key string, items ...shop.LineRequest) shop.PlaceOrder {
 		Items: items, Customer: buyer, At: dbTime(time.Now())}
 }
 
+func ordersRun(s *Store) int64  { _, n := s.batcher.Stats(); return n }
+func batchesRun(s *Store) int64 { n, _ := s.batcher.Stats(); return n }
+
 func qty(id string, n int) shop.LineRequest { return shop.LineRequest{ProductID: id, Quantity: n} }
 
 // One transaction decides each order on its own: later orders see the stock
@@ -158,7 +161,7 @@ func TestBatcherCoalesces(t *testing.T) {
 	if p, _ := s.GetProduct(t.Context(), "b"); p.Stock != 1000-37 {
 		t.Errorf("stock = %d, want %d", p.Stock, 1000-37)
 	}
-	batches, orders := s.batcher.batches.Load(), s.batcher.orders.Load()
+	batches, orders := s.batcher.Stats()
 	if orders != n || batches > 5 {
 		t.Errorf("%d checkouts ran in %d batches; want them coalesced", orders, batches)
 	}
@@ -178,10 +181,10 @@ func TestCloseDrainsQueue(t *testing.T) {
 			errs <- err
 		}()
 	}
-	for s.batcher.orders.Load() == 0 {
+	for ordersRun(s) == 0 {
 		time.Sleep(time.Millisecond)
 	}
-	s.batcher.close()
+	s.batcher.Close()
 	placed := 0
 	for range n {
 		if err := <-errs; err == nil {

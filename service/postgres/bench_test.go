@@ -61,7 +61,7 @@ func BenchmarkHotSKU(b *testing.B) {
 			}
 			before := stockOf(b, s, hot)
 			base := keySeq.Add(int64(b.N)) - int64(b.N) // keys stay unique over b.N rounds
-			batches0, orders0 := s.batcher.batches.Load(), s.batcher.orders.Load()
+			batches0, orders0 := s.batcher.Stats()
 			b.ResetTimer()
 			elapsed := drive(clients, b.N, func(i int) error {
 				req := shop.CheckoutRequest{Items: []shop.LineRequest{{ProductID: hot, Quantity: 1}}, Customer: buyer}
@@ -75,8 +75,8 @@ func BenchmarkHotSKU(b *testing.B) {
 			b.ReportMetric(rate, "orders/s")
 			b.ReportMetric(naiveRate, "naive_orders/s")
 			b.ReportMetric(rate/naiveRate, "x_naive")
-			if batches := s.batcher.batches.Load() - batches0; batches > 0 {
-				b.ReportMetric(float64(s.batcher.orders.Load()-orders0)/float64(batches), "orders/batch")
+			if batches := batchesRun(s) - batches0; batches > 0 {
+				b.ReportMetric(float64(ordersRun(s)-orders0)/float64(batches), "orders/batch")
 			}
 			sold := unitsSold(b, s.pool, hot)
 			if after := stockOf(b, s, hot); before-after != b.N || sold != shop.MaxStock-after {

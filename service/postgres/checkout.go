@@ -34,7 +34,7 @@ func (s *Store) PlaceOrder(ctx context.Context, p shop.PlaceOrder) (shop.Order, 
 	p.Items = append([]shop.LineRequest(nil), p.Items...)
 	var out outcome
 	if s.batcher != nil {
-		out = s.batcher.submit(ctx, p)
+		out = submit(ctx, s.batcher, p)
 	} else {
 		out = s.place(ctx, []shop.PlaceOrder{p})[0]
 	}
@@ -58,19 +58,17 @@ func (s *Store) place(ctx context.Context, ps []shop.PlaceOrder) []outcome {
 		for j, i := range pending {
 			batch[j] = ps[i]
 		}
-		res, err := s.execWithRetry(ctx, batch)
+		res, err := s.execWithRetry(ctx, batch, false)
+		// A timeout or a lost database is nobody's order's fault: isolating
+		// each order would only wait for it again.
+		if err != nil && len(batch) > 1 && ctx.Err() == nil && !unavailable(err) {
+			// An unexpected failure (say, a clashing order id) aborts the
+			// whole transaction. Run the batch once more, each claim under a
+			// savepoint of its own, so only the culprit fails and the others
+			// still share one commit.
+			res, err = s.execWithRetry(ctx, batch, true)
+		}
 		if err != nil {
-			// A timeout or a lost database is nobody's order's fault: running
-			// each order alone would only wait for it once per order.
-			if len(batch) > 1 && ctx.Err() == nil && !unavailable(err) {
-				// An unexpected failure (say, a clashing order id) aborts the
-				// whole transaction; run the orders alone so that only the
-				// culprit fails.
-				for _, i := range pending {
-					out[i] = s.place(ctx, ps[i:i+1])[0]
-				}
-				return out
-			}
 			for _, i := range pending {
 				out[i] = outcome{err: translate(err, "Order not found.")}
 			}
@@ -115,9 +113,9 @@ func (s *Store) orderByKey(ctx context.Context, shopperID, key string) (storedOr
 
 const maxAttempts = 5
 
-func (s *Store) execWithRetry(ctx context.Context, ps []shop.PlaceOrder) ([]execResult, error) {
+func (s *Store) execWithRetry(ctx context.Context, ps []shop.PlaceOrder, isolate bool) ([]execResult, error) {
 	for attempt := 1; ; attempt++ {
-		res, err := s.exec(ctx, ps)
+		res, err := s.exec(ctx, ps, isolate)
 		if err == nil || !retryable(err) || attempt == maxAttempts {
 			return res, err
 		}
@@ -196,8 +194,10 @@ UPDATE orders o SET total = u.total FROM unnest($1::bigint[], $2::bigint[]) AS u
 // the locked rows; (2) write stock, purchases, items, history and totals and
 // drop the claims of rejected orders; commit. The product locks are held
 // only across round trip 2 and the commit, which is what lets one hot
-// product take many orders per commit.
-func (s *Store) exec(ctx context.Context, ps []shop.PlaceOrder) ([]execResult, error) {
+// product take many orders per commit. With isolate, each order's claim
+// runs under a savepoint of its own, so a claim that fails (an order id
+// that is already taken) rolls back alone and fails only its order.
+func (s *Store) exec(ctx context.Context, ps []shop.PlaceOrder, isolate bool) ([]execResult, error) {
 	n := len(ps)
 	byKey := make([]int, n)
 	for i := range byKey {
@@ -229,49 +229,96 @@ func (s *Store) exec(ctx context.Context, ps []shop.PlaceOrder) ([]execResult, e
 	seqs := make(map[string]int64, n)
 	products := map[string]*shop.Product{}
 	bought := map[string]map[string]int{}
-	b := &pgx.Batch{}
-	b.BeginTx(pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
-	b.Queue(claimOrdersSQL, ids, shoppers, keys, hashes, names, emails, phones, addresses, ats,
-		shop.Currency, string(shop.StatusProcessing), line1s, line2s, cities, states, pins, payments).Query(func(rows pgx.Rows) error {
-		var id string
-		var seq int64
-		_, err := pgx.ForEachRow(rows, []any{&id, &seq}, func() error { seqs[id] = seq; return nil })
-		return err
-	})
-	b.Queue(lockProductsSQL, sortedKeys(productSet)).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			p, err := scanProduct(rows)
-			if err != nil {
-				return err
-			}
-			products[p.ID] = &p
-		}
-		return rows.Err()
-	})
-	b.Queue(cappedPurchasesSQL, pairShoppers, pairProducts).Query(func(rows pgx.Rows) error {
-		var shopper, product string
-		var qty int32
-		_, err := pgx.ForEachRow(rows, []any{&shopper, &product, &qty}, func() error {
-			if bought[shopper] == nil {
-				bought[shopper] = map[string]int{}
-			}
-			bought[shopper][product] = int(qty)
-			return nil
+	// claim queues the claim of the orders in key positions [lo, hi).
+	claim := func(b *pgx.Batch, lo, hi int) {
+		b.Queue(claimOrdersSQL, ids[lo:hi], shoppers[lo:hi], keys[lo:hi], hashes[lo:hi], names[lo:hi], emails[lo:hi],
+			phones[lo:hi], addresses[lo:hi], ats[lo:hi], shop.Currency, string(shop.StatusProcessing),
+			line1s[lo:hi], line2s[lo:hi], cities[lo:hi], states[lo:hi], pins[lo:hi], payments[lo:hi]).Query(func(rows pgx.Rows) error {
+			var id string
+			var seq int64
+			_, err := pgx.ForEachRow(rows, []any{&id, &seq}, func() error { seqs[id] = seq; return nil })
+			return err
 		})
-		return err
-	})
-	br := s.pool.SendBatch(ctx, b)
-	tx := br.Tx()
-	// A rollback after a commit is a no-op; a detached context lets it run
-	// (and return the connection) even when ctx has expired.
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	if err := br.Close(); err != nil {
-		return nil, err
+	}
+	reads := func(b *pgx.Batch) {
+		b.Queue(lockProductsSQL, sortedKeys(productSet)).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				p, err := scanProduct(rows)
+				if err != nil {
+					return err
+				}
+				products[p.ID] = &p
+			}
+			return rows.Err()
+		})
+		b.Queue(cappedPurchasesSQL, pairShoppers, pairProducts).Query(func(rows pgx.Rows) error {
+			var shopper, product string
+			var qty int32
+			_, err := pgx.ForEachRow(rows, []any{&shopper, &product, &qty}, func() error {
+				if bought[shopper] == nil {
+					bought[shopper] = map[string]int{}
+				}
+				bought[shopper][product] = int(qty)
+				return nil
+			})
+			return err
+		})
+	}
+	var tx pgx.Tx
+	// claimErr holds, by order id, why an isolated claim failed.
+	claimErr := map[string]error{}
+	if !isolate {
+		b := &pgx.Batch{}
+		b.BeginTx(pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+		claim(b, 0, n)
+		reads(b)
+		br := s.pool.SendBatch(ctx, b)
+		tx = br.Tx()
+		// A rollback after a commit is a no-op; a detached context lets it
+		// run (and return the connection) even when ctx has expired.
+		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+		if err := br.Close(); err != nil {
+			return nil, err
+		}
+	} else {
+		var err error
+		if tx, err = s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}); err != nil {
+			return nil, err
+		}
+		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+		// One round trip per order (two when it fails), still in key order
+		// and still one commit for the batch.
+		for j := range n {
+			b := &pgx.Batch{}
+			b.Queue(`SAVEPOINT claim`)
+			claim(b, j, j+1)
+			b.Queue(`RELEASE SAVEPOINT claim`)
+			err := tx.SendBatch(ctx, b).Close()
+			if err == nil {
+				continue
+			}
+			if unavailable(err) || retryable(err) {
+				return nil, err
+			}
+			claimErr[ids[j]] = err
+			if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT claim`); err != nil {
+				return nil, err
+			}
+		}
+		b := &pgx.Batch{}
+		reads(b)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return nil, err
+		}
 	}
 
 	res := make([]execResult, n)
 	var w writes
 	for i, p := range ps {
+		if err := claimErr[p.ID]; err != nil {
+			res[i] = execResult{claimed: true, outcome: outcome{err: translate(err, "Order not found.")}}
+			continue
+		}
 		seq, ok := seqs[p.ID]
 		if !ok {
 			continue

@@ -120,7 +120,7 @@ func Open(ctx context.Context, url string, maxConns int, opts ...Option) (*Store
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	s := &Store{pool: pool, health: health}
-	if o.batching.enabled() {
+	if o.batching.Enabled() {
 		s.batcher = newBatcher(s, o.batching)
 	}
 	return s, nil
@@ -174,7 +174,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // closes the pools.
 func (s *Store) Close() error {
 	if s.batcher != nil {
-		s.batcher.close()
+		s.batcher.Close()
 	}
 	s.pool.Close()
 	s.health.Close()

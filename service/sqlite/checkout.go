@@ -12,12 +12,19 @@ import (
 // PlaceOrder reserves stock and records the order atomically; see
 // shop.Store. The write transaction is IMMEDIATE on the only writer
 // connection, so the whole check-and-decrement runs with the database's
-// write lock held and no other checkout in between.
+// write lock held and no other checkout in between. With batching on, the
+// order shares that transaction with other checkouts of this process, and
+// the call returns only after it has committed.
 func (s *Store) PlaceOrder(ctx context.Context, p shop.PlaceOrder) (shop.Order, bool, error) {
 	if err := p.Check(); err != nil {
 		return shop.Order{}, false, err
 	}
 	p.At = dbTime(p.At)
+	if s.batcher != nil {
+		p.Items = append([]shop.LineRequest(nil), p.Items...)
+		out := submit(ctx, s.batcher, p)
+		return out.order, out.replayed, out.err
+	}
 	var o shop.Order
 	var replayed bool
 	err := s.write(ctx, func(tx *sql.Tx) (err error) {
@@ -28,6 +35,52 @@ func (s *Store) PlaceOrder(ctx context.Context, p shop.PlaceOrder) (shop.Order, 
 		return shop.Order{}, false, translate(err, "Order not found.")
 	}
 	return o, replayed, nil
+}
+
+// place decides checkouts with distinct (shopper, idempotency key) pairs in
+// one write transaction, one after another in arrival order, and commits
+// once. Each order runs under a savepoint: one that fails for a reason of
+// its own (a clashing order id, a constraint) is rolled back alone and the
+// others go on. A failure that is nobody's order's fault (a full disk, a
+// busy file, the batch deadline) fails the whole batch, as does a failed
+// commit: no answer is sent that the commit did not make true.
+func (s *Store) place(ctx context.Context, ps []shop.PlaceOrder) []outcome {
+	out := make([]outcome, len(ps))
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		savepoint, release, rollback := tx.StmtContext(ctx, s.st.savepoint), tx.StmtContext(ctx, s.st.release),
+			tx.StmtContext(ctx, s.st.rollbackTo)
+		for i, p := range ps {
+			if _, err := savepoint.ExecContext(ctx); err != nil {
+				return err
+			}
+			o, replayed, err := s.placeTx(ctx, tx, p)
+			if err != nil {
+				var se *shop.Error
+				if !errors.As(err, &se) && (unavailable(err) || storageFailure(err)) {
+					return err
+				}
+				// A rejected order wrote nothing; one that failed halfway
+				// may have: either way its savepoint undoes it.
+				if _, rerr := rollback.ExecContext(ctx); rerr != nil {
+					return rerr
+				}
+				out[i] = outcome{err: translate(err, "Order not found.")}
+			} else {
+				out[i] = outcome{order: o, replayed: replayed}
+			}
+			if _, err := release.ExecContext(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		err = translate(err, "Order not found.")
+		for i := range out {
+			out[i] = outcome{err: err}
+		}
+	}
+	return out
 }
 
 // placeTx places one order inside tx. It writes nothing unless the order is

@@ -26,6 +26,7 @@ import (
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/flashscale/flashscale/service/groupcommit"
 	"github.com/flashscale/flashscale/service/shop"
 )
 
@@ -37,6 +38,9 @@ type Store struct {
 	w  *sql.DB // the single writer connection
 	r  *sql.DB // readers
 	st *stmts
+	// batcher groups concurrent checkouts into one transaction; nil when
+	// batching is off.
+	batcher *batcher
 	// writeFailure is the last write's storage failure (disk full, I/O
 	// error, read-only file), nil once a write succeeds again. Reads keep
 	// working on a full disk, so without it readiness said 200 while every
@@ -52,8 +56,13 @@ var _ shop.Store = (*Store)(nil)
 const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 
 // Open opens (creating if needed, with its directory) the database at path
-// and runs the embedded migrations.
-func Open(ctx context.Context, path string) (*Store, error) {
+// and runs the embedded migrations. Checkouts are batched
+// (DefaultBatching) unless an option says otherwise.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	o := options{batching: DefaultBatching()}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if path == "" || strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("sqlite: invalid database path %q", path)
 	}
@@ -91,7 +100,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	return &Store{w: w, r: r, st: st}, nil
+	s := &Store{w: w, r: r, st: st}
+	if o.batching.Enabled() {
+		s.batcher = groupcommit.New(o.batching, s.place)
+	}
+	return s, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -135,8 +148,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the prepared statements and both pools.
+// Close stops the batcher (checkouts already queued are still answered),
+// then closes the prepared statements and both pools.
 func (s *Store) Close() error {
+	if s.batcher != nil {
+		s.batcher.Close()
+	}
 	return errors.Join(s.st.close(), s.r.Close(), s.w.Close())
 }
 

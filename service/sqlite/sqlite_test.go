@@ -14,9 +14,9 @@ import (
 	"github.com/flashscale/flashscale/service/storetest"
 )
 
-func open(t *testing.T, path string) *sqlite.Store {
+func open(t *testing.T, path string, opts ...sqlite.Option) *sqlite.Store {
 	t.Helper()
-	s, err := sqlite.Open(t.Context(), path)
+	s, err := sqlite.Open(t.Context(), path, opts...)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -24,10 +24,21 @@ func open(t *testing.T, path string) *sqlite.Store {
 	return s
 }
 
+// The contract must hold whether checkouts share transactions or not.
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) shop.Store {
-		return open(t, filepath.Join(t.TempDir(), "flashscale.db"))
-	})
+	for _, tc := range []struct {
+		name string
+		opts []sqlite.Option
+	}{
+		{"batched", nil},
+		{"unbatched", []sqlite.Option{sqlite.WithoutBatching()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) shop.Store {
+				return open(t, filepath.Join(t.TempDir(), "flashscale.db"), tc.opts...)
+			})
+		})
+	}
 }
 
 // Open creates the data directory, and a reopened file keeps its data

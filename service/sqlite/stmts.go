@@ -25,6 +25,7 @@ type stmts struct {
 	insertOrder, insertItem, takeStock   *sql.Stmt
 	addPurchase, insertHistory           *sql.Stmt
 	orderStatus, setStatus, orderBySeq   *sql.Stmt
+	savepoint, release, rollbackTo       *sql.Stmt
 	writeDetails                         orderDetails
 
 	all []*sql.Stmt // for close
@@ -88,6 +89,10 @@ func prepare(ctx context.Context, r, w *sql.DB) (*stmts, error) {
 	st.setStatus = on(w, `UPDATE orders SET status = ? WHERE seq = ?`)
 	st.orderBySeq = on(w, ordersSelect+`WHERE seq = ?`)
 	st.writeDetails = orderDetails{items: on(w, itemsSelect), history: on(w, historySelect)}
+	// A batch of checkouts runs each order under this savepoint.
+	st.savepoint = on(w, `SAVEPOINT checkout`)
+	st.release = on(w, `RELEASE checkout`)
+	st.rollbackTo = on(w, `ROLLBACK TO checkout`)
 
 	if err != nil {
 		return nil, errors.Join(err, st.close())

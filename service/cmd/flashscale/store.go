@@ -28,8 +28,11 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (shop.S
 			postgres.WithStatementTimeout(cfg.StoreTimeout))
 	}
 	path := filepath.Join(cfg.DataDir, "flashscale.db")
-	log.Info("opening embedded SQLite store", slog.String("path", path))
-	return sqlite.Open(ctx, path)
+	log.Info("opening embedded SQLite store", slog.String("path", path), slog.Int("checkoutBatch", cfg.CheckoutBatch))
+	batching := sqlite.DefaultBatching()
+	batching.MaxBatch = cfg.CheckoutBatch
+	batching.Timeout = cfg.StoreTimeout
+	return sqlite.Open(ctx, path, sqlite.WithBatching(batching))
 }
 
 // metricsRegistry is the registry /metrics serves: the HTTP layer's metrics

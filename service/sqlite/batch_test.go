@@ -1,0 +1,189 @@
+package sqlite
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/flashscale/flashscale/service/shop"
+)
+
+func openTest(t *testing.T, opts ...Option) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "flashscale.db"), opts...)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	ok, err := s.SeedProducts(t.Context(), []shop.Product{
+		{ID: "a", Name: "A", Price: 100, MRP: 100, Currency: shop.Currency, Stock: 3},
+		{ID: "b", Name: "B", Price: 250, MRP: 300, Currency: shop.Currency, Stock: 100, MaxPerShopper: 2},
+	})
+	if err != nil || !ok {
+		t.Fatalf("seed: %v %v", ok, err)
+	}
+	return s
+}
+
+var buyer = shop.Customer{Name: "Ravi", Email: "ravi@example.in", Phone: "9876543210", Address: "1 Park Street, Kolkata"}
+
+func checkout(shopper, key string, items ...shop.LineRequest) shop.PlaceOrder {
+	req := shop.CheckoutRequest{Items: items, Customer: buyer}
+	return shop.PlaceOrder{ID: shop.NewOrderID(), ShopperID: shopper, IdempotencyKey: key, RequestHash: req.Hash(),
+		Items: items, Customer: buyer, At: dbTime(time.Now())}
+}
+
+func qty(id string, n int) shop.LineRequest { return shop.LineRequest{ProductID: id, Quantity: n} }
+
+func wantCodes(t *testing.T, out []outcome, want ...string) {
+	t.Helper()
+	for i, o := range out {
+		if got := shop.ErrorCode(o.err); got != want[i] {
+			t.Errorf("order %d: code %q (%v), want %q", i, got, o.err, want[i])
+		}
+	}
+}
+
+func wantStock(t *testing.T, s *Store, id string, want int) {
+	t.Helper()
+	if p, err := s.GetProduct(t.Context(), id); err != nil || p.Stock != want {
+		t.Errorf("stock of %s = %d (%v), want %d", id, p.Stock, err, want)
+	}
+}
+
+// One transaction decides each order on its own: later orders see the stock
+// and purchases of earlier ones, rejected orders leave nothing behind, and
+// keys of committed orders replay.
+func TestBatchDecidesEachOrder(t *testing.T) {
+	s := openTest(t, WithoutBatching())
+	committed, _, err := s.PlaceOrder(t.Context(), checkout("s0", "k0", qty("b", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := []shop.PlaceOrder{
+		checkout("s1", "k", qty("a", 2)),              // placed: a 3 → 1
+		checkout("s2", "k", qty("a", 2)),              // sold out: 1 left
+		checkout("s3", "k", qty("a", 1), qty("b", 1)), // placed: a 1 → 0
+		checkout("s4", "k", qty("zzz", 1)),            // unknown product
+		checkout("s5", "k", qty("b", 2)),              // placed: at the cap
+		checkout("s0", "k1", qty("b", 2)),             // over the cap: s0 already has 1
+		checkout("s0", "k0", qty("b", 1)),             // replay
+		checkout("s0", "k0", qty("b", 2)),             // same key, different request
+	}
+	out := s.place(t.Context(), batch)
+	wantCodes(t, out, "", shop.ESOLDOUT, "", shop.EINVALID, "", shop.ELIMIT, "", shop.EIDEMPOTENCY)
+	if !out[6].replayed || out[6].order.ID != committed.ID {
+		t.Errorf("replay = %+v, want order %s replayed", out[6], committed.ID)
+	}
+	wantStock(t, s, "a", 0)
+	wantStock(t, s, "b", 96)
+	for i, p := range batch[:6] {
+		_, err := s.GetOrder(t.Context(), p.ShopperID, p.ID)
+		if placed := err == nil; placed != (out[i].err == nil) {
+			t.Errorf("order %d stored %v (%v), answered %v", i, placed, err, out[i].err)
+		}
+	}
+}
+
+// An order that fails halfway through its writes (here: an order id that
+// is already taken) is rolled back to its savepoint; the orders before and
+// after it in the same transaction are placed.
+func TestBatchIsolatesAFailingOrder(t *testing.T) {
+	s := openTest(t, WithoutBatching())
+	first, _, err := s.PlaceOrder(t.Context(), checkout("s0", "k0", qty("b", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clash := checkout("s2", "k", qty("b", 1))
+	clash.ID = first.ID
+	out := s.place(t.Context(), []shop.PlaceOrder{checkout("s1", "k", qty("b", 1)), clash, checkout("s3", "k", qty("b", 1))})
+	wantCodes(t, out, "", shop.ECONFLICT, "")
+	wantStock(t, s, "b", 97)
+	if units, err := s.PurchasedUnits(t.Context(), "s2", []string{"b"}); err != nil || units["b"] != 0 {
+		t.Errorf("the failed order left purchases %v (%v)", units, err)
+	}
+}
+
+// Concurrent checkouts really share transactions, and two requests with the
+// same key arriving together still make one order.
+func TestBatcherCoalesces(t *testing.T) {
+	s := openTest(t, WithBatching(Batching{MaxBatch: 64, MaxWait: 100 * time.Millisecond, Workers: 1}))
+	if _, err := s.SetStock(t.Context(), "b", 1000); err != nil {
+		t.Fatal(err)
+	}
+	const n = 40
+	type result struct {
+		o        shop.Order
+		replayed bool
+		err      error
+	}
+	results := make(chan result, n)
+	for i := range n {
+		go func() {
+			p := checkout(fmt.Sprint("s", i), "k", qty("b", 1))
+			if i%13 == 0 { // four requests for one (shopper, key)
+				p = checkout("same", "k", qty("b", 1))
+			}
+			o, replayed, err := s.PlaceOrder(t.Context(), p)
+			results <- result{o, replayed, err}
+		}()
+	}
+	sameIDs := map[string]int{}
+	fresh := 0
+	for range n {
+		r := <-results
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if r.o.ShopperID == "same" {
+			sameIDs[r.o.ID]++
+			if !r.replayed {
+				fresh++
+			}
+		}
+	}
+	if len(sameIDs) != 1 || fresh != 1 {
+		t.Errorf("same-key requests got orders %v with %d fresh; want one order placed once", sameIDs, fresh)
+	}
+	wantStock(t, s, "b", 1000-37)
+	if batches, orders := s.batcher.Stats(); orders != n || batches > 5 {
+		t.Errorf("%d checkouts ran in %d batches; want them coalesced", orders, batches)
+	}
+}
+
+// Close answers every queued checkout before it returns, and each answer
+// tells the truth about the stock.
+func TestCloseDrainsQueue(t *testing.T) {
+	s := openTest(t, WithBatching(Batching{MaxBatch: 8, MaxWait: 20 * time.Millisecond, Workers: 1}))
+	if _, err := s.SetStock(t.Context(), "b", 1000); err != nil {
+		t.Fatal(err)
+	}
+	const n = 30
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, _, err := s.PlaceOrder(t.Context(), checkout(fmt.Sprint("s", i), "k", qty("b", 1)))
+			errs <- err
+		}()
+	}
+	for {
+		if _, orders := s.batcher.Stats(); orders > 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	s.batcher.Close()
+	placed := 0
+	for range n {
+		if err := <-errs; err == nil {
+			placed++
+		} else if shop.ErrorCode(err) != shop.EINTERNAL {
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if placed == 0 {
+		t.Fatal("no checkout placed")
+	}
+	wantStock(t, s, "b", 1000-placed)
+}
