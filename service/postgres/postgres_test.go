@@ -78,3 +78,12 @@ func TestOpenFailsOnUnreachableDatabase(t *testing.T) {
 		t.Fatal("Open succeeded against a closed port")
 	}
 }
+
+// kill -9 during a batched sale loses no acknowledged order and leaves the
+// stock equal to what the stored orders took.
+func TestCrashKeepsEveryAcknowledgedOrder(t *testing.T) {
+	storetest.Crash(t, storetest.CrashStore{
+		Target: func(t *testing.T) string { return pgtest.NewDatabase(t) },
+		Open:   func(t *testing.T, url string) shop.Store { return open(t, url) },
+	})
+}

@@ -143,3 +143,12 @@ func TestFullDiskFailsWritesAndReadinessThenRecovers(t *testing.T) {
 		t.Fatalf("stock %d, %v; want %d (%d orders placed)", p.Stock, err, 1000-placed, placed)
 	}
 }
+
+// kill -9 during a batched sale loses no acknowledged order and leaves the
+// stock equal to what the stored orders took.
+func TestCrashKeepsEveryAcknowledgedOrder(t *testing.T) {
+	storetest.Crash(t, storetest.CrashStore{
+		Target: func(t *testing.T) string { return filepath.Join(t.TempDir(), "flashscale.db") },
+		Open:   func(t *testing.T, path string) shop.Store { return open(t, path) },
+	})
+}
