@@ -59,3 +59,12 @@ func submit(ctx context.Context, b *batcher, p shop.PlaceOrder) outcome {
 	}
 	return out
 }
+
+// BatchStats returns how many checkout batches and orders in them this store
+// has run (0, 0 with batching off), for benchmarks.
+func (s *Store) BatchStats() (batches, orders int64) {
+	if s.batcher == nil {
+		return 0, 0
+	}
+	return s.batcher.Stats()
+}

@@ -44,16 +44,27 @@ func (s *Store) PlaceOrder(ctx context.Context, p shop.PlaceOrder) (shop.Order, 
 // others go on. A failure that is nobody's order's fault (a full disk, a
 // busy file, the batch deadline) fails the whole batch, as does a failed
 // commit: no answer is sent that the commit did not make true.
+//
+// The batch reads its products once and keeps their stock, and the
+// purchases of capped products, in memory as it decides; each order writes
+// only its own rows (order, items, history), and the stock and purchase
+// totals are written once per product and shopper at the end.
 func (s *Store) place(ctx context.Context, ps []shop.PlaceOrder) []outcome {
 	out := make([]outcome, len(ps))
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		savepoint, release, rollback := tx.StmtContext(ctx, s.st.savepoint), tx.StmtContext(ctx, s.st.release),
-			tx.StmtContext(ctx, s.st.rollbackTo)
+		bt := &batchTx{s: s, ctx: ctx, tx: tx, st: func(stmt *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, stmt) },
+			bought: map[string]map[string]int{}, taken: map[string]int{}, units: map[[2]string]int{}}
+		savepoint, release, rollback := bt.st(s.st.savepoint), bt.st(s.st.release), bt.st(s.st.rollbackTo)
+		bt.orderByKey, bt.insertOrder, bt.insertItem, bt.insertHistory = bt.st(s.st.orderByKey), bt.st(s.st.insertOrder),
+			bt.st(s.st.insertItem), bt.st(s.st.insertHistory)
+		if err := bt.loadProducts(ps); err != nil {
+			return err
+		}
 		for i, p := range ps {
 			if _, err := savepoint.ExecContext(ctx); err != nil {
 				return err
 			}
-			o, replayed, err := s.placeTx(ctx, tx, p)
+			o, replayed, err := bt.place(p)
 			if err != nil {
 				var se *shop.Error
 				if !errors.As(err, &se) && (unavailable(err) || storageFailure(err)) {
@@ -71,8 +82,11 @@ func (s *Store) place(ctx context.Context, ps []shop.PlaceOrder) []outcome {
 			if _, err := release.ExecContext(ctx); err != nil {
 				return err
 			}
+			if err == nil && !replayed {
+				bt.take(o)
+			}
 		}
-		return nil
+		return bt.flush()
 	})
 	if err != nil {
 		err = translate(err, "Order not found.")
@@ -83,82 +97,140 @@ func (s *Store) place(ctx context.Context, ps []shop.PlaceOrder) []outcome {
 	return out
 }
 
+// batchTx is one batch transaction's view of the rows its orders share.
+type batchTx struct {
+	s   *Store
+	ctx context.Context
+	tx  *sql.Tx
+	st  func(*sql.Stmt) *sql.Stmt
+
+	orderByKey, insertOrder, insertItem, insertHistory *sql.Stmt
+
+	products map[string]*shop.Product // with the stock left by the orders decided so far
+	bought   map[string]map[string]int
+	taken    map[string]int    // product → units taken by this batch
+	units    map[[2]string]int // (shopper, product) → units bought in this batch
+	at       string            // the last placed order's time, for products.updated_at
+}
+
+func (bt *batchTx) loadProducts(ps []shop.PlaceOrder) error {
+	seen := map[string]bool{}
+	var ids []string
+	for _, p := range ps {
+		for _, it := range p.Items {
+			if !seen[it.ProductID] {
+				seen[it.ProductID] = true
+				ids = append(ids, it.ProductID)
+			}
+		}
+	}
+	var err error
+	bt.products, err = bt.s.productsTx(bt.ctx, bt.st, ids)
+	return err
+}
+
+// place decides and writes one order; the caller applies its stock and
+// purchases (take) once its savepoint is released.
+func (bt *batchTx) place(p shop.PlaceOrder) (shop.Order, bool, error) {
+	if o, found, err := bt.s.replay(bt.ctx, bt.tx, bt.orderByKey, p); found || err != nil {
+		return o, found, err
+	}
+	capped := false
+	for _, it := range p.Items {
+		if pr := bt.products[it.ProductID]; pr != nil && pr.MaxPerShopper > 0 {
+			capped = true
+		}
+	}
+	bought := bt.bought[p.ShopperID]
+	if capped && bought == nil {
+		ids := make([]string, 0, len(bt.products))
+		for id := range bt.products {
+			ids = append(ids, id)
+		}
+		var err error
+		if bought, err = bt.s.purchasesTx(bt.ctx, bt.st, p.ShopperID, ids); err != nil {
+			return shop.Order{}, false, err
+		}
+		// The batch writes its purchases only at the end.
+		for k, n := range bt.units {
+			if k[0] == p.ShopperID {
+				bought[k[1]] += n
+			}
+		}
+		bt.bought[p.ShopperID] = bought
+	}
+	// Reserve reads the shopper's purchases only for capped products; those
+	// are the ones loaded.
+	items, total, err := shop.Reserve(p, bt.products, bought)
+	if err != nil {
+		return shop.Order{}, false, err
+	}
+	o, err := bt.s.writeOrder(bt.ctx, bt.insertOrder, bt.insertItem, bt.insertHistory, p, items, total)
+	return o, false, err
+}
+
+func (bt *batchTx) take(o shop.Order) {
+	bought := bt.bought[o.ShopperID]
+	for _, it := range o.Items {
+		bt.products[it.ProductID].Stock -= it.Quantity
+		bt.taken[it.ProductID] += it.Quantity
+		bt.units[[2]string{o.ShopperID, it.ProductID}] += it.Quantity
+		if bought != nil {
+			bought[it.ProductID] += it.Quantity
+		}
+	}
+	bt.at = fmtTime(o.CreatedAt)
+}
+
+// flush writes the batch's stock decrements and purchase totals.
+func (bt *batchTx) flush() error {
+	if len(bt.taken) == 0 {
+		return nil
+	}
+	takeStock, addPurchase := bt.st(bt.s.st.takeStock), bt.st(bt.s.st.addPurchase)
+	for id, n := range bt.taken {
+		if _, err := takeStock.ExecContext(bt.ctx, n, bt.at, id); err != nil {
+			return err
+		}
+	}
+	for k, n := range bt.units {
+		if _, err := addPurchase.ExecContext(bt.ctx, k[0], k[1], n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // placeTx places one order inside tx. It writes nothing unless the order is
 // accepted, so a rejected order needs no rollback of its own.
 func (s *Store) placeTx(ctx context.Context, tx *sql.Tx, p shop.PlaceOrder) (shop.Order, bool, error) {
 	st := func(stmt *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, stmt) }
-	var seq int64
-	var hash string
-	err := st(s.st.orderByKey).QueryRowContext(ctx, p.ShopperID, p.IdempotencyKey).Scan(&seq, &hash)
-	switch {
-	case err == nil && hash != p.RequestHash:
-		return shop.Order{}, false, shop.Errorf(shop.EIDEMPOTENCY, "This Idempotency-Key was already used for a different order.")
-	case err == nil:
-		orders, err := loadOrders(ctx, tx, s.st.orderBySeq, s.st.writeDetails, seq)
-		if err != nil || len(orders) == 0 {
-			return shop.Order{}, false, errors.Join(errors.New("idempotent order vanished"), err)
-		}
-		return orders[0].Order, true, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return shop.Order{}, false, err
+	if o, found, err := s.replay(ctx, tx, st(s.st.orderByKey), p); found || err != nil {
+		return o, found, err
 	}
-
 	ids := make([]string, len(p.Items))
 	for i, it := range p.Items {
 		ids[i] = it.ProductID
 	}
-	idsJSON, _ := json.Marshal(ids)
-	products := map[string]*shop.Product{}
-	rows, err := st(s.st.productsByIDs).QueryContext(ctx, string(idsJSON))
+	products, err := s.productsTx(ctx, st, ids)
 	if err != nil {
 		return shop.Order{}, false, err
 	}
-	for rows.Next() {
-		pr, err := scanProduct(rows)
-		if err != nil {
-			rows.Close()
-			return shop.Order{}, false, err
-		}
-		products[pr.ID] = &pr
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return shop.Order{}, false, err
-	}
-	bought := map[string]int{}
-	rows, err = st(s.st.purchases).QueryContext(ctx, p.ShopperID, string(idsJSON))
+	bought, err := s.purchasesTx(ctx, st, p.ShopperID, ids)
 	if err != nil {
 		return shop.Order{}, false, err
 	}
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			rows.Close()
-			return shop.Order{}, false, err
-		}
-		bought[id] = n
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return shop.Order{}, false, err
-	}
-
 	items, total, err := shop.Reserve(p, products, bought)
 	if err != nil {
 		return shop.Order{}, false, err
 	}
-	at := fmtTime(p.At)
-	c := p.Customer
-	err = st(s.st.insertOrder).QueryRowContext(ctx, p.ID, p.ShopperID, p.IdempotencyKey, p.RequestHash, total, shop.Currency,
-		c.Name, c.Email, c.Phone, c.Address, c.AddressLine1, c.AddressLine2, c.City, c.State, c.PinCode, p.PaymentMethod,
-		string(shop.StatusProcessing), at).Scan(&seq)
+	o, err := s.writeOrder(ctx, st(s.st.insertOrder), st(s.st.insertItem), st(s.st.insertHistory), p, items, total)
 	if err != nil {
 		return shop.Order{}, false, err
 	}
-	insertItem, takeStock, addPurchase := st(s.st.insertItem), st(s.st.takeStock), st(s.st.addPurchase)
-	for line, it := range items {
-		if _, err := insertItem.ExecContext(ctx, seq, line, it.ProductID, it.Name, it.UnitPrice, it.Quantity, it.LineTotal); err != nil {
-			return shop.Order{}, false, err
-		}
+	at := fmtTime(p.At)
+	takeStock, addPurchase := st(s.st.takeStock), st(s.st.addPurchase)
+	for _, it := range items {
 		if _, err := takeStock.ExecContext(ctx, it.Quantity, at, it.ProductID); err != nil {
 			return shop.Order{}, false, err
 		}
@@ -166,10 +238,91 @@ func (s *Store) placeTx(ctx context.Context, tx *sql.Tx, p shop.PlaceOrder) (sho
 			return shop.Order{}, false, err
 		}
 	}
-	if _, err := st(s.st.insertHistory).ExecContext(ctx, seq, string(shop.StatusProcessing), at); err != nil {
+	return o, false, nil
+}
+
+// replay finds the order p's idempotency key already made: found with the
+// order when its request matches, an EIDEMPOTENCY error when it does not.
+func (s *Store) replay(ctx context.Context, tx *sql.Tx, orderByKey *sql.Stmt, p shop.PlaceOrder) (shop.Order, bool, error) {
+	var seq int64
+	var hash string
+	err := orderByKey.QueryRowContext(ctx, p.ShopperID, p.IdempotencyKey).Scan(&seq, &hash)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return shop.Order{}, false, nil
+	case err != nil:
 		return shop.Order{}, false, err
+	case hash != p.RequestHash:
+		return shop.Order{}, false, shop.Errorf(shop.EIDEMPOTENCY, "This Idempotency-Key was already used for a different order.")
+	}
+	orders, err := loadOrders(ctx, tx, s.st.orderBySeq, s.st.writeDetails, seq)
+	if err != nil || len(orders) == 0 {
+		return shop.Order{}, false, errors.Join(errors.New("idempotent order vanished"), err)
+	}
+	return orders[0].Order, true, nil
+}
+
+// productsTx reads the products with the given ids on the writer.
+func (s *Store) productsTx(ctx context.Context, st func(*sql.Stmt) *sql.Stmt, ids []string) (map[string]*shop.Product, error) {
+	idsJSON, _ := json.Marshal(ids)
+	products := map[string]*shop.Product{}
+	rows, err := st(s.st.productsByIDs).QueryContext(ctx, string(idsJSON))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		pr, err := scanProduct(rows)
+		if err != nil {
+			return nil, err
+		}
+		products[pr.ID] = &pr
+	}
+	return products, rows.Err()
+}
+
+// purchasesTx reads the units the shopper bought of the given products on
+// the writer.
+func (s *Store) purchasesTx(ctx context.Context, st func(*sql.Stmt) *sql.Stmt, shopper string, ids []string) (map[string]int, error) {
+	idsJSON, _ := json.Marshal(ids)
+	bought := map[string]int{}
+	rows, err := st(s.st.purchases).QueryContext(ctx, shopper, string(idsJSON))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		bought[id] = n
+	}
+	return bought, rows.Err()
+}
+
+// writeOrder inserts an accepted order with its items and first status.
+func (s *Store) writeOrder(ctx context.Context, insertOrder, insertItem, insertHistory *sql.Stmt,
+	p shop.PlaceOrder, items []shop.OrderItem, total int64) (shop.Order, error) {
+	at := fmtTime(p.At)
+	c := p.Customer
+	var seq int64
+	err := insertOrder.QueryRowContext(ctx, p.ID, p.ShopperID, p.IdempotencyKey, p.RequestHash, total, shop.Currency,
+		c.Name, c.Email, c.Phone, c.Address, c.AddressLine1, c.AddressLine2, c.City, c.State, c.PinCode, p.PaymentMethod,
+		string(shop.StatusProcessing), at).Scan(&seq)
+	if err != nil {
+		return shop.Order{}, err
+	}
+	for line, it := range items {
+		if _, err := insertItem.ExecContext(ctx, seq, line, it.ProductID, it.Name, it.UnitPrice, it.Quantity, it.LineTotal); err != nil {
+			return shop.Order{}, err
+		}
+	}
+	if _, err := insertHistory.ExecContext(ctx, seq, string(shop.StatusProcessing), at); err != nil {
+		return shop.Order{}, err
 	}
 	return shop.Order{ID: p.ID, ShopperID: p.ShopperID, Items: items, Total: total, Currency: shop.Currency,
 		Customer: p.Customer, PaymentMethod: p.PaymentMethod, Status: shop.StatusProcessing, CreatedAt: p.At, Seq: seq,
-		History: []shop.StatusChange{{Status: shop.StatusProcessing, At: p.At}}}, false, nil
+		History: []shop.StatusChange{{Status: shop.StatusProcessing, At: p.At}}}, nil
 }

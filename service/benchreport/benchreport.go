@@ -1,0 +1,183 @@
+// Package benchreport is how make bench tells the truth about a ratio: the
+// baseline and the candidate run interleaved (A B A B …) in the same
+// process, so machine noise that comes and goes lands on both; the ratio
+// reported is the median of at least three pairs, with the min and max
+// beside it; a ratio below its target fails the benchmark. Every result is
+// also appended, as one JSON line, to the file named by
+// FLASHSCALE_BENCH_RESULTS, from which the README's performance table is
+// generated (see Table).
+package benchreport
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MinPairs is the least number of A/B pairs a ratio is the median of.
+const MinPairs = 3
+
+// Ratio is the outcome of interleaved runs of a baseline and a candidate.
+type Ratio struct {
+	Median, Min, Max float64
+	Pairs            int
+}
+
+func (r Ratio) String() string {
+	return fmt.Sprintf("%.2f (min %.2f, max %.2f, %d pairs)", r.Median, r.Min, r.Max, r.Pairs)
+}
+
+// Interleave runs baseline and candidate alternately, pairs times (at least
+// MinPairs), and returns candidate/baseline per pair summarised. Each run
+// returns its score, higher is better (a rate, or 1/time).
+func Interleave(pairs int, baseline, candidate func() float64) Ratio {
+	pairs = max(pairs, MinPairs)
+	ratios := make([]float64, pairs)
+	for i := range pairs {
+		a := baseline()
+		b := candidate()
+		ratios[i] = b / a
+	}
+	return Summarise(ratios)
+}
+
+// Summarise returns the median, min and max of ratios.
+func Summarise(ratios []float64) Ratio {
+	s := slices.Clone(ratios)
+	sort.Float64s(s)
+	n := len(s)
+	if n == 0 {
+		return Ratio{}
+	}
+	med := s[n/2]
+	if n%2 == 0 {
+		med = (s[n/2-1] + s[n/2]) / 2
+	}
+	return Ratio{Median: med, Min: s[0], Max: s[n-1], Pairs: n}
+}
+
+// Median returns the median of xs (0 when empty).
+func Median(xs []float64) float64 { return Summarise(xs).Median }
+
+// Result is one line of the results file.
+type Result struct {
+	// Scenario names the benchmark and its parameters, e.g.
+	// "sqlite-hot-sku/shoppers=64".
+	Scenario string `json:"scenario"`
+	// Metric is what Ratio compares, e.g. "orders/s vs one transaction per order".
+	Metric string `json:"metric"`
+	Ratio  Ratio  `json:"ratio"`
+	// Target is the least Ratio.Median that passes; 0 for no target.
+	Target float64 `json:"target"`
+	// Extra holds the figures printed beside the ratio (p99, allocs/op, …),
+	// already formatted.
+	Extra map[string]string `json:"extra,omitempty"`
+	Pass  bool              `json:"pass"`
+	At    time.Time         `json:"at"`
+}
+
+// EnvResults names the file results are appended to.
+const EnvResults = "FLASHSCALE_BENCH_RESULTS"
+
+var mu sync.Mutex
+
+// Record appends r to the results file, if one is named.
+func Record(r Result) error {
+	path := os.Getenv(EnvResults)
+	if path == "" {
+		return nil
+	}
+	if r.At.IsZero() {
+		r.At = time.Now().UTC().Truncate(time.Second)
+	}
+	line, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(append(line, '\n'))
+	return errors.Join(werr, f.Close())
+}
+
+// Read parses a results file. A scenario recorded more than once keeps its
+// last result: the file is appended to by every run.
+func Read(data []byte) ([]Result, error) {
+	var out []Result
+	index := map[string]int{}
+	for i, line := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var r Result
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			return nil, fmt.Errorf("results line %d: %w", i+1, err)
+		}
+		if j, ok := index[r.Scenario]; ok {
+			out[j] = r
+			continue
+		}
+		index[r.Scenario] = len(out)
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Table renders results as the README's Markdown table.
+func Table(results []Result) string {
+	var b strings.Builder
+	b.WriteString("| Scenario | Compared | Ratio (median) | Min–max | Pairs | Target | Also measured | Pass |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	for _, r := range results {
+		target := "—"
+		if r.Target > 0 {
+			target = fmt.Sprintf("≥ %.2f", r.Target)
+		}
+		var extra []string
+		for _, k := range sortedKeys(r.Extra) {
+			extra = append(extra, k+" "+r.Extra[k])
+		}
+		pass := "yes"
+		if !r.Pass {
+			pass = "**no**"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %.2f | %.2f–%.2f | %d | %s | %s | %s |\n", r.Scenario, r.Metric,
+			r.Ratio.Median, r.Ratio.Min, r.Ratio.Max, r.Ratio.Pairs, target, strings.Join(extra, ", "), pass)
+	}
+	return b.String()
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Markers delimit the generated table in the README.
+const (
+	BeginMarker = "<!-- bench-table:begin (generated by `make bench-table` from bench-results.jsonl; do not edit) -->"
+	EndMarker   = "<!-- bench-table:end -->"
+)
+
+// Splice replaces what lies between the markers in doc with table.
+func Splice(doc, table string) (string, error) {
+	i := strings.Index(doc, BeginMarker)
+	j := strings.Index(doc, EndMarker)
+	if i < 0 || j < i {
+		return "", fmt.Errorf("the markers %q … %q are missing", BeginMarker, EndMarker)
+	}
+	return doc[:i+len(BeginMarker)] + "\n" + table + doc[j:], nil
+}
