@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"sync/atomic"
@@ -28,9 +26,11 @@ type catalog struct {
 type catalogSnapshot struct {
 	products map[string]shop.Product
 	list     []shop.Product // in catalog order, for filtered listings
-	body     []byte         // {"products":[...],"categories":[...]}
-	gzipped  []byte
-	etag     string
+	// listing is the plain GET /api/products answer:
+	// {"products":[...],"categories":[...]}, rendered once per version.
+	listing *encoded
+	etag    string
+	body    []byte
 }
 
 func newCatalog(store shop.Store, m *metrics, log *slog.Logger) *catalog {
@@ -68,7 +68,6 @@ func (c *catalog) refresh(ctx context.Context) error {
 	if old := c.snap.Load(); old != nil && bytes.Equal(old.body, body) {
 		return nil
 	}
-	sum := sha256.Sum256(body)
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	_, _ = zw.Write(body)
@@ -77,8 +76,8 @@ func (c *catalog) refresh(ctx context.Context) error {
 	for _, p := range products {
 		byID[p.ID] = p
 	}
-	c.snap.Store(&catalogSnapshot{products: byID, list: products, body: body, gzipped: gz.Bytes(),
-		etag: `"` + hex.EncodeToString(sum[:12]) + `"`})
+	listing := newEncoded(body, gz.Bytes())
+	c.snap.Store(&catalogSnapshot{products: byID, list: products, listing: listing, etag: listing.etag, body: body})
 	return nil
 }
 

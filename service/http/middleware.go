@@ -3,7 +3,6 @@ package http
 import (
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,8 +40,9 @@ func (s *Server) observe(c *gin.Context) {
 	route, code := routeOf(c), c.Writer.Status()
 	codeStr := statusText(code)
 	method := methodLabel(c.Request)
-	s.metrics.requests.WithLabelValues(method, route, codeStr).Inc()
-	s.metrics.duration.WithLabelValues(method, route, codeStr).Observe(elapsed.Seconds())
+	series := s.metrics.request(method, route, codeStr)
+	series.requests.Inc()
+	series.duration.Observe(elapsed.Seconds())
 
 	switch s.cfg.AccessLog {
 	case config.AccessLogOff:
@@ -157,17 +157,40 @@ func viaHTTPS(r *http.Request) bool {
 	return strings.EqualFold(strings.TrimSpace(proto), "https")
 }
 
+// allowedOrigins builds, once, the header value of each allowed origin, so
+// a cross-origin request allocates nothing for its CORS headers.
+func allowedOrigins(origins []string) map[string][]string {
+	m := make(map[string][]string, len(origins))
+	for _, o := range origins {
+		m[o] = []string{o}
+	}
+	return m
+}
+
+var (
+	corsTrue    = []string{"true"}
+	corsMethods = []string{"GET, POST, PUT, OPTIONS"}
+	corsHeaders = []string{"Content-Type, Idempotency-Key, Authorization, If-None-Match"}
+	corsMaxAge  = []string{"600"}
+	corsExpose  = []string{"ETag, Retry-After, Idempotent-Replayed"}
+)
+
 // cors allows cross-origin calls only from configured origins. The shop
 // itself is same-origin and needs none.
 func (s *Server) cors(c *gin.Context) {
 	origin := c.GetHeader("Origin")
 	h := c.Writer.Header()
-	if len(s.cfg.AllowedOrigins) > 0 {
+	if len(s.origins) > 0 {
 		// The answer depends on Origin whether or not this one is allowed:
 		// a cache must not hand an allowed origin's response to another.
-		h.Add("Vary", "Origin")
+		if len(h["Vary"]) == 0 {
+			h["Vary"] = varyOrigin
+		} else {
+			h["Vary"] = append(h["Vary"], "Origin")
+		}
 	}
-	if origin == "" || !slices.Contains(s.cfg.AllowedOrigins, origin) {
+	allow := s.origins[origin]
+	if origin == "" || allow == nil {
 		if c.Request.Method == http.MethodOptions && origin != "" {
 			s.writeError(c, shop.Errorf(shop.EORIGIN, "This origin may not call the API."))
 			return
@@ -175,15 +198,15 @@ func (s *Server) cors(c *gin.Context) {
 		c.Next()
 		return
 	}
-	h.Set("Access-Control-Allow-Origin", origin)
-	h.Set("Access-Control-Allow-Credentials", "true")
+	h["Access-Control-Allow-Origin"] = allow
+	h["Access-Control-Allow-Credentials"] = corsTrue
 	if c.Request.Method == http.MethodOptions {
-		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Content-Type, Idempotency-Key, Authorization, If-None-Match")
-		h.Set("Access-Control-Max-Age", "600")
+		h["Access-Control-Allow-Methods"] = corsMethods
+		h["Access-Control-Allow-Headers"] = corsHeaders
+		h["Access-Control-Max-Age"] = corsMaxAge
 		c.AbortWithStatus(http.StatusNoContent)
 		return
 	}
-	h.Set("Access-Control-Expose-Headers", "ETag, Retry-After, Idempotent-Replayed")
+	h["Access-Control-Expose-Headers"] = corsExpose
 	c.Next()
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,14 +22,15 @@ import (
 )
 
 // listProducts serves the catalog from memory. The plain listing every
-// shopper polls is pre-rendered (with an ETag, gzipped when the client
-// accepts it) and allocates nothing beyond the response itself; a search,
-// category or sort (?q=&category=&sort=) is answered from the same
-// in-memory catalog, never from the store.
+// shopper polls is pre-rendered once per catalog version, with its ETag,
+// gzipped form and header values, so serving it allocates nothing beyond
+// what net/http and the middleware need; a search, category or sort
+// (?q=&category=&sort=) is answered from the same in-memory catalog, never
+// from the store.
 func (s *Server) listProducts(c *gin.Context) {
 	snap := s.catalog.current()
 	if c.Request.URL.RawQuery == "" {
-		serveJSON(c, snap.body, snap.gzipped, snap.etag)
+		serveJSON(c, snap.listing)
 		return
 	}
 	q, err := productQuery(c.Request.URL.RawQuery)
@@ -37,7 +39,7 @@ func (s *Server) listProducts(c *gin.Context) {
 		return
 	}
 	if q.IsZero() {
-		serveJSON(c, snap.body, snap.gzipped, snap.etag)
+		serveJSON(c, snap.listing)
 		return
 	}
 	body, err := json.Marshal(shop.List(snap.list, q, s.now()))
@@ -45,12 +47,11 @@ func (s *Server) listProducts(c *gin.Context) {
 		s.writeError(c, shop.Internal(err, "encoding products"))
 		return
 	}
-	sum := sha256.Sum256(body)
 	var gz []byte
 	if len(body) > 1024 && acceptsGzip(c) {
 		gz = gzipFast(body)
 	}
-	serveJSON(c, body, gz, `"`+hex.EncodeToString(sum[:12])+`"`)
+	serveJSON(c, newEncoded(body, gz))
 }
 
 // productQuery reads ?q=&category=&sort=. Other parameters are ignored (a
@@ -75,23 +76,66 @@ func acceptsGzip(c *gin.Context) bool {
 	return strings.Contains(c.Request.Header.Get("Accept-Encoding"), "gzip")
 }
 
-// serveJSON answers with body (or gz, when given and accepted) under etag,
-// or 304 when the client has it.
-func serveJSON(c *gin.Context, body, gz []byte, etag string) {
+// encoded is a JSON body ready to serve: its bytes, its gzipped form (nil
+// when not worth it) and the header values that go with them. The header
+// slices are shared by every response that serves it; net/http only reads
+// them, and their capacity equals their length, so an append elsewhere
+// copies instead of writing into them.
+type encoded struct {
+	body, gz       []byte
+	etag           string
+	etagH          []string
+	bodyLen, gzLen []string
+}
+
+func newEncoded(body, gz []byte) *encoded {
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	e := &encoded{body: body, gz: gz, etag: etag, etagH: []string{etag}, bodyLen: []string{strconv.Itoa(len(body))}}
+	if gz != nil {
+		e.gzLen = []string{strconv.Itoa(len(gz))}
+	}
+	return e
+}
+
+var (
+	jsonContentType    = []string{"application/json; charset=utf-8"}
+	noCache            = []string{"no-cache"}
+	gzipEncoding       = []string{"gzip"}
+	varyEncoding       = []string{"Accept-Encoding"}
+	varyOrigin         = []string{"Origin"}
+	varyOriginEncoding = []string{"Origin", "Accept-Encoding"}
+)
+
+// serveJSON answers with e (gzipped when the client accepts it), or 304
+// when the client has it.
+func serveJSON(c *gin.Context, e *encoded) {
 	h := c.Writer.Header()
-	h["Etag"] = []string{etag}
-	h["Cache-Control"] = []string{"no-cache"}
-	h["Vary"] = append(h["Vary"], "Accept-Encoding") // keep cors's Vary: Origin
-	if match := c.Request.Header.Get("If-None-Match"); match != "" && web.ETagMatches(match, etag) {
+	h["Etag"] = e.etagH
+	h["Cache-Control"] = noCache
+	switch v := h["Vary"]; { // keep cors's Vary: Origin
+	case len(v) == 0:
+		h["Vary"] = varyEncoding
+	case len(v) == 1 && v[0] == "Origin":
+		h["Vary"] = varyOriginEncoding
+	default:
+		h["Vary"] = append(v, "Accept-Encoding")
+	}
+	if match := c.Request.Header.Get("If-None-Match"); match != "" && web.ETagMatches(match, e.etag) {
 		c.Status(http.StatusNotModified)
 		return
 	}
-	if gz != nil && acceptsGzip(c) {
-		h["Content-Encoding"] = []string{"gzip"}
-		c.Data(http.StatusOK, "application/json; charset=utf-8", gz)
-		return
+	body, length := e.body, e.bodyLen
+	if e.gz != nil && acceptsGzip(c) {
+		h["Content-Encoding"] = gzipEncoding
+		body, length = e.gz, e.gzLen
 	}
-	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+	// Set here rather than by c.Data, which allocates the Content-Type
+	// slice; the length spares the client chunked framing.
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = length
+	c.Status(http.StatusOK)
+	_, _ = c.Writer.Write(body)
 }
 
 var gzipWriters = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}

@@ -50,6 +50,7 @@ type Server struct {
 	now       func() time.Time
 	started   time.Time
 	draining  atomic.Bool
+	origins   map[string][]string // allowed origin → its Access-Control-Allow-Origin value
 }
 
 // New builds the server. Call Start to begin refreshing the catalog.
@@ -73,6 +74,7 @@ func New(o Options) *Server {
 		started: o.Now(),
 		metrics: newMetrics(o.Registry, o.Config.Version, o.Config.Color, o.Config.Commit),
 	}
+	s.origins = allowedOrigins(o.Config.AllowedOrigins)
 	s.catalog = newCatalog(s.store, s.metrics, o.Logger)
 	s.admission = newAdmission(o.Config.CheckoutMaxInFlight, o.Config.CheckoutQueueWait)
 	registerAdmission(o.Registry, s.admission)
