@@ -45,19 +45,23 @@ func (s *Store) PlaceOrder(ctx context.Context, p shop.PlaceOrder) (shop.Order, 
 // busy file, the batch deadline) fails the whole batch, as does a failed
 // commit: no answer is sent that the commit did not make true.
 //
-// The batch reads its products once and keeps their stock, and the
-// purchases of capped products, in memory as it decides; each order writes
-// only its own rows (order, items, history), and the stock and purchase
-// totals are written once per product and shopper at the end.
+// The batch looks up its idempotency keys and reads its products once, and
+// keeps their stock, and the purchases of capped products, in memory as it
+// decides; under its savepoint each order writes only its orders row, and
+// the items and history of the placed orders (one statement each), the
+// stock (once per product) and the purchase totals (once per shopper) are
+// written at the end.
 func (s *Store) place(ctx context.Context, ps []shop.PlaceOrder) []outcome {
 	out := make([]outcome, len(ps))
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		bt := &batchTx{s: s, ctx: ctx, tx: tx, st: func(stmt *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, stmt) },
 			bought: map[string]map[string]int{}, taken: map[string]int{}, units: map[[2]string]int{}}
 		savepoint, release, rollback := bt.st(s.st.savepoint), bt.st(s.st.release), bt.st(s.st.rollbackTo)
-		bt.orderByKey, bt.insertOrder, bt.insertItem, bt.insertHistory = bt.st(s.st.orderByKey), bt.st(s.st.insertOrder),
-			bt.st(s.st.insertItem), bt.st(s.st.insertHistory)
+		bt.insertOrder = bt.st(s.st.insertOrder)
 		if err := bt.loadProducts(ps); err != nil {
+			return err
+		}
+		if err := bt.loadKeys(ps); err != nil {
 			return err
 		}
 		for i, p := range ps {
@@ -104,13 +108,50 @@ type batchTx struct {
 	tx  *sql.Tx
 	st  func(*sql.Stmt) *sql.Stmt
 
-	orderByKey, insertOrder, insertItem, insertHistory *sql.Stmt
+	insertOrder *sql.Stmt
+	keys        map[[2]string]storedKey // (shopper, key) → the order that already holds it
+	items       [][7]any                // rows for order_items, written at the end
+	history     [][3]any                // rows for order_status_history
 
 	products map[string]*shop.Product // with the stock left by the orders decided so far
 	bought   map[string]map[string]int
 	taken    map[string]int    // product → units taken by this batch
 	units    map[[2]string]int // (shopper, product) → units bought in this batch
 	at       string            // the last placed order's time, for products.updated_at
+}
+
+type storedKey struct {
+	seq  int64
+	hash string
+}
+
+// loadKeys finds, in one query, which of the batch's idempotency keys an
+// order already holds. The batch's keys are distinct, so what it finds
+// stays true while the batch runs.
+func (bt *batchTx) loadKeys(ps []shop.PlaceOrder) error {
+	pairs := make([][2]string, len(ps))
+	for i, p := range ps {
+		pairs[i] = [2]string{p.ShopperID, p.IdempotencyKey}
+	}
+	pairsJSON, err := json.Marshal(pairs)
+	if err != nil {
+		return err
+	}
+	rows, err := bt.st(bt.s.st.keysByPairs).QueryContext(bt.ctx, string(pairsJSON))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	bt.keys = map[[2]string]storedKey{}
+	for rows.Next() {
+		var shopper, key string
+		var k storedKey
+		if err := rows.Scan(&shopper, &key, &k.seq, &k.hash); err != nil {
+			return err
+		}
+		bt.keys[[2]string{shopper, key}] = k
+	}
+	return rows.Err()
 }
 
 func (bt *batchTx) loadProducts(ps []shop.PlaceOrder) error {
@@ -132,8 +173,8 @@ func (bt *batchTx) loadProducts(ps []shop.PlaceOrder) error {
 // place decides and writes one order; the caller applies its stock and
 // purchases (take) once its savepoint is released.
 func (bt *batchTx) place(p shop.PlaceOrder) (shop.Order, bool, error) {
-	if o, found, err := bt.s.replay(bt.ctx, bt.tx, bt.orderByKey, p); found || err != nil {
-		return o, found, err
+	if k, ok := bt.keys[[2]string{p.ShopperID, p.IdempotencyKey}]; ok {
+		return bt.s.replaySeq(bt.ctx, bt.tx, p, k.seq, k.hash)
 	}
 	capped := false
 	for _, it := range p.Items {
@@ -165,11 +206,16 @@ func (bt *batchTx) place(p shop.PlaceOrder) (shop.Order, bool, error) {
 	if err != nil {
 		return shop.Order{}, false, err
 	}
-	o, err := bt.s.writeOrder(bt.ctx, bt.insertOrder, bt.insertItem, bt.insertHistory, p, items, total)
+	o, err := bt.s.insertOrderRow(bt.ctx, bt.insertOrder, p, items, total)
 	return o, false, err
 }
 
 func (bt *batchTx) take(o shop.Order) {
+	at := fmtTime(o.CreatedAt)
+	for line, it := range o.Items {
+		bt.items = append(bt.items, [7]any{o.Seq, line, it.ProductID, it.Name, it.UnitPrice, it.Quantity, it.LineTotal})
+	}
+	bt.history = append(bt.history, [3]any{o.Seq, string(shop.StatusProcessing), at})
 	bought := bt.bought[o.ShopperID]
 	for _, it := range o.Items {
 		bt.products[it.ProductID].Stock -= it.Quantity
@@ -179,13 +225,26 @@ func (bt *batchTx) take(o shop.Order) {
 			bought[it.ProductID] += it.Quantity
 		}
 	}
-	bt.at = fmtTime(o.CreatedAt)
+	bt.at = at
 }
 
-// flush writes the batch's stock decrements and purchase totals.
+// flush writes the placed orders' items and history, one statement each,
+// then the batch's stock decrements and purchase totals.
 func (bt *batchTx) flush() error {
 	if len(bt.taken) == 0 {
 		return nil
+	}
+	for _, w := range []struct {
+		stmt *sql.Stmt
+		rows any
+	}{{bt.s.st.insertItems, bt.items}, {bt.s.st.insertHistories, bt.history}} {
+		rowsJSON, err := json.Marshal(w.rows)
+		if err != nil {
+			return err
+		}
+		if _, err := bt.st(w.stmt).ExecContext(bt.ctx, string(rowsJSON)); err != nil {
+			return err
+		}
 	}
 	takeStock, addPurchase := bt.st(bt.s.st.takeStock), bt.st(bt.s.st.addPurchase)
 	for id, n := range bt.taken {
@@ -252,7 +311,13 @@ func (s *Store) replay(ctx context.Context, tx *sql.Tx, orderByKey *sql.Stmt, p 
 		return shop.Order{}, false, nil
 	case err != nil:
 		return shop.Order{}, false, err
-	case hash != p.RequestHash:
+	}
+	return s.replaySeq(ctx, tx, p, seq, hash)
+}
+
+// replaySeq answers p with the stored order seq that holds its key.
+func (s *Store) replaySeq(ctx context.Context, tx *sql.Tx, p shop.PlaceOrder, seq int64, hash string) (shop.Order, bool, error) {
+	if hash != p.RequestHash {
 		return shop.Order{}, false, shop.Errorf(shop.EIDEMPOTENCY, "This Idempotency-Key was already used for a different order.")
 	}
 	orders, err := loadOrders(ctx, tx, s.st.orderBySeq, s.st.writeDetails, seq)
@@ -305,21 +370,30 @@ func (s *Store) purchasesTx(ctx context.Context, st func(*sql.Stmt) *sql.Stmt, s
 // writeOrder inserts an accepted order with its items and first status.
 func (s *Store) writeOrder(ctx context.Context, insertOrder, insertItem, insertHistory *sql.Stmt,
 	p shop.PlaceOrder, items []shop.OrderItem, total int64) (shop.Order, error) {
-	at := fmtTime(p.At)
-	c := p.Customer
-	var seq int64
-	err := insertOrder.QueryRowContext(ctx, p.ID, p.ShopperID, p.IdempotencyKey, p.RequestHash, total, shop.Currency,
-		c.Name, c.Email, c.Phone, c.Address, c.AddressLine1, c.AddressLine2, c.City, c.State, c.PinCode, p.PaymentMethod,
-		string(shop.StatusProcessing), at).Scan(&seq)
+	o, err := s.insertOrderRow(ctx, insertOrder, p, items, total)
 	if err != nil {
 		return shop.Order{}, err
 	}
 	for line, it := range items {
-		if _, err := insertItem.ExecContext(ctx, seq, line, it.ProductID, it.Name, it.UnitPrice, it.Quantity, it.LineTotal); err != nil {
+		if _, err := insertItem.ExecContext(ctx, o.Seq, line, it.ProductID, it.Name, it.UnitPrice, it.Quantity, it.LineTotal); err != nil {
 			return shop.Order{}, err
 		}
 	}
-	if _, err := insertHistory.ExecContext(ctx, seq, string(shop.StatusProcessing), at); err != nil {
+	if _, err := insertHistory.ExecContext(ctx, o.Seq, string(shop.StatusProcessing), fmtTime(p.At)); err != nil {
+		return shop.Order{}, err
+	}
+	return o, nil
+}
+
+// insertOrderRow inserts the orders row of an accepted order and returns
+// the order as placed.
+func (s *Store) insertOrderRow(ctx context.Context, insertOrder *sql.Stmt, p shop.PlaceOrder, items []shop.OrderItem, total int64) (shop.Order, error) {
+	c := p.Customer
+	var seq int64
+	err := insertOrder.QueryRowContext(ctx, p.ID, p.ShopperID, p.IdempotencyKey, p.RequestHash, total, shop.Currency,
+		c.Name, c.Email, c.Phone, c.Address, c.AddressLine1, c.AddressLine2, c.City, c.State, c.PinCode, p.PaymentMethod,
+		string(shop.StatusProcessing), fmtTime(p.At)).Scan(&seq)
+	if err != nil {
 		return shop.Order{}, err
 	}
 	return shop.Order{ID: p.ID, ShopperID: p.ShopperID, Items: items, Total: total, Currency: shop.Currency,

@@ -26,6 +26,8 @@ type stmts struct {
 	addPurchase, insertHistory           *sql.Stmt
 	orderStatus, setStatus, orderBySeq   *sql.Stmt
 	savepoint, release, rollbackTo       *sql.Stmt
+	keysByPairs, insertItems             *sql.Stmt
+	insertHistories                      *sql.Stmt
 	writeDetails                         orderDetails
 
 	all []*sql.Stmt // for close
@@ -93,6 +95,14 @@ func prepare(ctx context.Context, r, w *sql.DB) (*stmts, error) {
 	st.savepoint = on(w, `SAVEPOINT checkout`)
 	st.release = on(w, `RELEASE checkout`)
 	st.rollbackTo = on(w, `ROLLBACK TO checkout`)
+	// What a batch does once for all its orders rather than once per order;
+	// the arguments are JSON arrays of rows.
+	st.keysByPairs = on(w, `SELECT shopper_id, idempotency_key, seq, request_hash FROM orders
+		WHERE (shopper_id, idempotency_key) IN (SELECT value->>0, value->>1 FROM json_each(?))`)
+	st.insertItems = on(w, `INSERT INTO order_items (order_seq, line_no, product_id, name, unit_price, quantity, line_total)
+		SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6 FROM json_each(?)`)
+	st.insertHistories = on(w, `INSERT INTO order_status_history (order_seq, status, at)
+		SELECT value->>0, value->>1, value->>2 FROM json_each(?)`)
 
 	if err != nil {
 		return nil, errors.Join(err, st.close())
