@@ -1,21 +1,30 @@
 package postgres
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/flashscale/flashscale/service/postgres/pgtest"
 	"github.com/flashscale/flashscale/service/shop"
+	"github.com/flashscale/flashscale/service/storetest"
 )
 
-func openTest(t *testing.T, opts ...Option) *Store {
+// openEmpty opens a store with an empty catalog.
+func openEmpty(t *testing.T, opts ...Option) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), pgtest.NewDatabase(t), 6, opts...)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// openTest opens a store with products a (3 in stock) and b (100, at most
+// 2 per shopper).
+func openTest(t *testing.T, opts ...Option) *Store {
+	t.Helper()
+	s := openEmpty(t, opts...)
 	ok, err := s.SeedProducts(t.Context(), []shop.Product{
 		{ID: "a", Name: "A", Price: 100, MRP: 100, Currency: shop.Currency, Stock: 3},
 		{ID: "b", Name: "B", Price: 250, MRP: 300, Currency: shop.Currency, Stock: 100, MaxPerShopper: 2},
@@ -117,87 +126,17 @@ func TestBatchIsolatesAFailingOrder(t *testing.T) {
 	}
 }
 
-// Concurrent checkouts really share transactions, and two requests with the
-// same key arriving together still make one order.
-func TestBatcherCoalesces(t *testing.T) {
-	s := openTest(t, WithBatching(Batching{MaxBatch: 64, MaxWait: 100 * time.Millisecond, Workers: 1}))
-	if _, err := s.SetStock(t.Context(), "b", 1000); err != nil {
-		t.Fatal(err)
+// Concurrent checkouts really share transactions; Close answers every
+// queued checkout before it returns.
+func TestBatcher(t *testing.T) {
+	batched := func(t *testing.T, cfg Batching) storetest.Batched {
+		s := openEmpty(t, WithBatching(cfg))
+		return storetest.Batched{Store: s, Stats: s.batcher.Stats, CloseBatcher: s.batcher.Close}
 	}
-	const n = 40
-	type result struct {
-		o        shop.Order
-		replayed bool
-		err      error
-	}
-	results := make(chan result, n)
-	for i := range n {
-		go func() {
-			p := checkout(fmt.Sprint("s", i), "k", qty("b", 1))
-			if i%13 == 0 { // four requests for one (shopper, key)
-				p = checkout("same", "k", qty("b", 1))
-			}
-			o, replayed, err := s.PlaceOrder(t.Context(), p)
-			results <- result{o, replayed, err}
-		}()
-	}
-	var sameIDs = map[string]int{}
-	fresh := 0
-	for range n {
-		r := <-results
-		if r.err != nil {
-			t.Fatal(r.err)
-		}
-		if r.o.ShopperID == "same" {
-			sameIDs[r.o.ID]++
-			if !r.replayed {
-				fresh++
-			}
-		}
-	}
-	if len(sameIDs) != 1 || fresh != 1 {
-		t.Errorf("same-key requests got orders %v with %d fresh; want one order placed once", sameIDs, fresh)
-	}
-	if p, _ := s.GetProduct(t.Context(), "b"); p.Stock != 1000-37 {
-		t.Errorf("stock = %d, want %d", p.Stock, 1000-37)
-	}
-	batches, orders := s.batcher.Stats()
-	if orders != n || batches > 5 {
-		t.Errorf("%d checkouts ran in %d batches; want them coalesced", orders, batches)
-	}
-}
-
-// Close answers every queued checkout before it returns.
-func TestCloseDrainsQueue(t *testing.T) {
-	s := openTest(t, WithBatching(Batching{MaxBatch: 8, MaxWait: 20 * time.Millisecond, Workers: 1}))
-	if _, err := s.SetStock(t.Context(), "b", 1000); err != nil {
-		t.Fatal(err)
-	}
-	const n = 30
-	errs := make(chan error, n)
-	for i := range n {
-		go func() {
-			_, _, err := s.PlaceOrder(t.Context(), checkout(fmt.Sprint("s", i), "k", qty("b", 1)))
-			errs <- err
-		}()
-	}
-	for ordersRun(s) == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	s.batcher.Close()
-	placed := 0
-	for range n {
-		if err := <-errs; err == nil {
-			placed++
-		} else if shop.ErrorCode(err) != shop.EINTERNAL {
-			t.Errorf("unexpected error: %v", err)
-		}
-	}
-	if placed == 0 {
-		t.Fatal("no checkout placed")
-	}
-	p, err := s.GetProduct(t.Context(), "b")
-	if err != nil || p.Stock != 1000-placed {
-		t.Errorf("stock = %d, %v; want %d (one unit per successful checkout)", p.Stock, err, 1000-placed)
-	}
+	t.Run("Coalesces", func(t *testing.T) {
+		storetest.BatchCoalesces(t, batched(t, Batching{MaxBatch: 64, MaxWait: 100 * time.Millisecond, Workers: 1}))
+	})
+	t.Run("CloseDrainsQueue", func(t *testing.T) {
+		storetest.BatchCloseDrains(t, batched(t, Batching{MaxBatch: 8, MaxWait: 20 * time.Millisecond, Workers: 1}))
+	})
 }
