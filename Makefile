@@ -123,7 +123,7 @@ fuzz: $(PROGRESS)
 
 ## bench: performance targets, each a ratio against a baseline run interleaved with it (A B A B, median of >= 3 pairs); regenerates README's table
 bench: deps build
-	@rm -f bench-results.jsonl; rc=0; export FLASHSCALE_BENCH_RESULTS=$(CURDIR)/bench-results.jsonl; \
+	@rm -f service/benchreport/results.jsonl; rc=0; export FLASHSCALE_BENCH_RESULTS=$(CURDIR)/service/benchreport/results.jsonl; \
 	echo "== GET /api/products: full middleware vs a bare Gin handler serving the same bytes, per CPU-second (target >= 0.85)"; \
 	go test ./service/http -run '^$$' -bench ProductsVsBareGin -benchtime 1x || rc=1; \
 	echo "== hot-SKU checkout on SQLite: group commit vs one transaction per order, 64/256/1024 shoppers (target >= 5x, p99 < 50 ms at 64)"; \
@@ -131,14 +131,14 @@ bench: deps build
 	echo "== hot-SKU checkout on PostgreSQL: group commit vs one transaction per order (target >= 3x)"; \
 	go test ./service/postgres -run '^$$' -bench HotSKU -benchtime 1x || rc=1; \
 	echo "== 5000 flash-sale shoppers on one instance (targets: 0 failed, p99 < 100 ms, peak RSS < 256 MiB)"; \
-	go run ./service/cmd/flashscale-loadbench -bin bin/flashscale -users 5000 -duration 60s -store sqlite,postgres -server-env GOMEMLIMIT=200MiB || rc=1; \
+	go run ./service/cmd/flashscale-loadbench -bin bin/flashscale -users 5000 -duration 60s -store sqlite,postgres -server-env GOMEMLIMIT=200MiB -strict || rc=1; \
 	echo "== checkout at 1x and 3x the admission limit: admitted p99, shed latency, RSS, no-loss audit"; \
-	go run ./service/cmd/flashscale-loadbench -bin bin/flashscale -scenario overload -store sqlite,postgres || rc=1; \
+	go run ./service/cmd/flashscale-loadbench -bin bin/flashscale -scenario overload -store sqlite,postgres -strict || rc=1; \
 	$(MAKE) --no-print-directory bench-table; exit $$rc
 
-## bench-table: regenerate README.md's performance table from bench-results.jsonl (the last make bench)
+## bench-table: regenerate README.md's performance table from service/benchreport/results.jsonl (the last make bench)
 bench-table:
-	go run ./service/cmd/flashscale-benchtable -results bench-results.jsonl -readme README.md
+	go run ./service/cmd/flashscale-benchtable -results service/benchreport/results.jsonl -readme README.md
 
 ## lint: gofmt, go vet, ESLint and tsc
 lint: lint-gofmt compile-all webapp/node_modules/.package-lock.json

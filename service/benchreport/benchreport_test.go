@@ -62,7 +62,7 @@ func TestRecordAndReadKeepTheLastResult(t *testing.T) {
 // The README's performance table is the one the last make bench produced:
 // regenerate it with `make bench-table` (make bench does so itself).
 func TestReadmeTableMatchesTheLastRun(t *testing.T) {
-	data, err := os.ReadFile("../../bench-results.jsonl")
+	data, err := os.ReadFile("results.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestReadmeTableMatchesTheLastRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(results) == 0 {
-		t.Fatal("bench-results.jsonl holds no results")
+		t.Fatal("results.jsonl holds no results")
 	}
 	doc, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -82,6 +82,6 @@ func TestReadmeTableMatchesTheLastRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	if want != string(doc) {
-		t.Fatal("README.md's performance table differs from bench-results.jsonl; run make bench-table")
+		t.Fatal("README.md's performance table differs from results.jsonl; run make bench-table")
 	}
 }

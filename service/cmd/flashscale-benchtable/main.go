@@ -1,8 +1,8 @@
 // Command flashscale-benchtable regenerates the performance table in
-// README.md from the results make bench wrote (bench-results.jsonl), so the
+// README.md from the results make bench wrote (service/benchreport/results.jsonl), so the
 // README says what the last run measured, not what someone typed.
 //
-//	go run ./service/cmd/flashscale-benchtable [-results bench-results.jsonl] [-readme README.md]
+//	go run ./service/cmd/flashscale-benchtable [-results service/benchreport/results.jsonl] [-readme README.md]
 package main
 
 import (
@@ -14,7 +14,7 @@ import (
 )
 
 func main() {
-	results := flag.String("results", "bench-results.jsonl", "results file written by make bench")
+	results := flag.String("results", "service/benchreport/results.jsonl", "results file written by make bench")
 	readme := flag.String("readme", "README.md", "document whose table is regenerated")
 	flag.Parse()
 	if err := run(*results, *readme); err != nil {
