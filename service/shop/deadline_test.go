@@ -58,7 +58,9 @@ func (h hungStore) MarkEmailSent(ctx context.Context, _ int64, _ time.Time) erro
 func (h hungStore) RetryEmail(ctx context.Context, _ int64, _ int, _ time.Time, _ string) error {
 	return h.wait(ctx)
 }
-func (h hungStore) EmailBacklog(ctx context.Context) (int, time.Time, error) { return 0, time.Time{}, h.wait(ctx) }
+func (h hungStore) EmailBacklog(ctx context.Context) (int, time.Time, error) {
+	return 0, time.Time{}, h.wait(ctx)
+}
 
 func calls(s shop.Store) map[string]func(ctx context.Context) error {
 	return map[string]func(ctx context.Context) error{
