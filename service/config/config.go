@@ -59,6 +59,8 @@ type Config struct {
 	SMTPTLS           string        `env:"FLASHSCALE_SMTP_TLS" envDefault:"starttls"`
 	EmailPollInterval time.Duration `env:"FLASHSCALE_EMAIL_POLL_INTERVAL" envDefault:"2s"`
 	EmailRetryBackoff time.Duration `env:"FLASHSCALE_EMAIL_RETRY_BACKOFF" envDefault:"30s"`
+	EmailLease        time.Duration `env:"FLASHSCALE_EMAIL_LEASE" envDefault:"5m"`
+	SMTPTimeout       time.Duration `env:"FLASHSCALE_SMTP_TIMEOUT" envDefault:"15s"`
 
 	LogLevel  slog.Level `env:"FLASHSCALE_LOG_LEVEL" envDefault:"info"`
 	LogFormat string     `env:"FLASHSCALE_LOG_FORMAT" envDefault:"json"`
@@ -193,6 +195,12 @@ func (c *Config) validateSMTP() []error {
 	if c.EmailRetryBackoff < 10*time.Millisecond || c.EmailRetryBackoff > time.Hour {
 		errs = append(errs, fmt.Errorf("FLASHSCALE_EMAIL_RETRY_BACKOFF=%s: must be between 10ms and 1h", c.EmailRetryBackoff))
 	}
+	if c.SMTPTimeout < 100*time.Millisecond || c.SMTPTimeout > time.Minute {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_SMTP_TIMEOUT=%s: must be between 100ms and 1m", c.SMTPTimeout))
+	} else if c.EmailLease < 10*c.SMTPTimeout || c.EmailLease > time.Hour {
+		// 10: mail.MinLeaseTimeouts (config does not import the sender).
+		errs = append(errs, fmt.Errorf("FLASHSCALE_EMAIL_LEASE=%s: must be at least 10 × FLASHSCALE_SMTP_TIMEOUT (%s) and at most 1h", c.EmailLease, c.SMTPTimeout))
+	}
 	if c.SMTPAddr == "" {
 		return errs
 	}
@@ -276,6 +284,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("smtpTls", c.SMTPTLS),
 		slog.Duration("emailPollInterval", c.EmailPollInterval),
 		slog.Duration("emailRetryBackoff", c.EmailRetryBackoff),
+		slog.Duration("emailLease", c.EmailLease),
+		slog.Duration("smtpTimeout", c.SMTPTimeout),
 	)
 }
 

@@ -15,7 +15,8 @@ func TestDefaults(t *testing.T) {
 	if c.Port != 8080 || c.DataDir != "./data" || c.Color != ColorNone || c.DrainTimeout != 20*time.Second ||
 		c.StoreKind() != "sqlite" || c.AccessLog != AccessLogErrors || c.CatalogRefresh != time.Second || c.DBMaxConns != 20 ||
 		c.StoreTimeout != 5*time.Second || c.MaxConns != 0 || c.IdleTimeout != 75*time.Second ||
-		c.EmailEnabled() || c.SMTPTLS != SMTPStartTLS || c.EmailPollInterval != 2*time.Second || c.EmailRetryBackoff != 30*time.Second {
+		c.EmailEnabled() || c.SMTPTLS != SMTPStartTLS || c.EmailPollInterval != 2*time.Second || c.EmailRetryBackoff != 30*time.Second ||
+		c.EmailLease != 5*time.Minute || c.SMTPTimeout != 15*time.Second {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -50,6 +51,8 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"FLASHSCALE_SMTP_TLS": "tls"}, "FLASHSCALE_SMTP_TLS"},
 		{map[string]string{"FLASHSCALE_EMAIL_POLL_INTERVAL": "0s"}, "FLASHSCALE_EMAIL_POLL_INTERVAL"},
 		{map[string]string{"FLASHSCALE_EMAIL_RETRY_BACKOFF": "2h"}, "FLASHSCALE_EMAIL_RETRY_BACKOFF"},
+		{map[string]string{"FLASHSCALE_SMTP_TIMEOUT": "5m"}, "FLASHSCALE_SMTP_TIMEOUT"},
+		{map[string]string{"FLASHSCALE_EMAIL_LEASE": "1m"}, "FLASHSCALE_EMAIL_LEASE"}, // < 10 × 15s
 	} {
 		_, err := Parse(tc.env)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -45,20 +45,25 @@ type Config struct {
 	RetryBackoff time.Duration
 	// StoreTimeout bounds every store call.
 	StoreTimeout time.Duration
-	// Timeout bounds each step of an SMTP session (connect, each command);
-	// 0 means 15s.
+	// Timeout bounds each step of an SMTP session (connect, each command).
 	Timeout time.Duration
+	// Lease is how long a claim keeps its emails from other senders. A
+	// sender stops sending a batch once half of it has passed (see Poll),
+	// and one email takes a few Timeouts at worst, so with Lease at least
+	// MinLeaseTimeouts × Timeout a lease never ends while its holder may
+	// still send. A sender killed while it holds a lease leaves those
+	// emails to the next claim after it.
+	Lease time.Duration
 }
+
+// MinLeaseTimeouts is how many SMTP timeouts a lease spans at least.
+const MinLeaseTimeouts = 10
 
 const (
 	// Batch is how many emails one claim takes: one SMTP session sends
 	// them all, so a backlog after a sale drains without a connection (and
 	// a TLS handshake) per email.
 	Batch = 20
-	// Lease is how long a claim keeps an email from other senders. A
-	// sender stops sending a batch once half of it has passed (see send),
-	// so a lease never ends while its holder may still send.
-	Lease = 5 * time.Minute
 	// MaxBackoff caps the retry delay: a long SMTP outage is retried at
 	// least hourly.
 	MaxBackoff = time.Hour
@@ -87,11 +92,11 @@ func New(store shop.Outbox, cfg Config, reg prometheus.Registerer, log *slog.Log
 	if _, _, err := hostPort(cfg.Addr); err != nil {
 		return nil, err
 	}
-	if cfg.PollInterval <= 0 || cfg.RetryBackoff <= 0 || cfg.StoreTimeout <= 0 {
-		return nil, errors.New("mail: poll interval, retry backoff and store timeout must be positive")
+	if cfg.PollInterval <= 0 || cfg.RetryBackoff <= 0 || cfg.StoreTimeout <= 0 || cfg.Timeout <= 0 {
+		return nil, errors.New("mail: poll interval, retry backoff, store and SMTP timeouts must be positive")
 	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 15 * time.Second
+	if cfg.Lease < MinLeaseTimeouts*cfg.Timeout {
+		return nil, fmt.Errorf("mail: lease %s is shorter than %d SMTP timeouts (%s)", cfg.Lease, MinLeaseTimeouts, cfg.Timeout)
 	}
 	return &Sender{store: store, cfg: cfg, from: from, domain: domain, log: log, m: newMetrics(reg), now: time.Now}, nil
 }
@@ -112,7 +117,7 @@ func hostPort(addr string) (string, int, error) {
 // returns when it has stopped; the store must stay open until then.
 func (s *Sender) Run(ctx context.Context) {
 	s.log.Info("email sender started", slog.String("smtpAddr", s.cfg.Addr), slog.Bool("startTls", s.cfg.StartTLS),
-		slog.Duration("pollInterval", s.cfg.PollInterval))
+		slog.Duration("pollInterval", s.cfg.PollInterval), slog.Duration("lease", s.cfg.Lease))
 	var lastBacklog time.Time
 	for {
 		more := s.Poll(ctx)
@@ -142,7 +147,7 @@ func (s *Sender) Poll(ctx context.Context) (more bool) {
 	claimedAt := s.now()
 	var emails []shop.Email
 	err := s.call(ctx, func(ctx context.Context) (err error) {
-		emails, err = s.store.ClaimEmails(ctx, claimedAt, Lease, Batch)
+		emails, err = s.store.ClaimEmails(ctx, claimedAt, s.cfg.Lease, Batch)
 		return err
 	})
 	if err != nil {
@@ -166,7 +171,7 @@ func (s *Sender) Poll(ctx context.Context) (more bool) {
 	}
 	defer func() { _ = client.Close() }()
 	for i, e := range emails {
-		if ctx.Err() != nil || s.now().Sub(claimedAt) > Lease/2 {
+		if ctx.Err() != nil || s.now().Sub(claimedAt) > s.cfg.Lease/2 {
 			s.release(work, emails[i:])
 			return false
 		}

@@ -81,7 +81,7 @@ type running struct {
 func run(t *testing.T, s shop.Store, addr string, tweak ...func(*Config)) *running {
 	t.Helper()
 	cfg := Config{Addr: addr, From: "FlashScale <orders@mail.flashscale.test>", PollInterval: 20 * time.Millisecond,
-		RetryBackoff: 200 * time.Millisecond, StoreTimeout: 10 * time.Second, Timeout: 5 * time.Second}
+		RetryBackoff: 200 * time.Millisecond, StoreTimeout: 10 * time.Second, Timeout: 5 * time.Second, Lease: time.Minute}
 	for _, f := range tweak {
 		f(&cfg)
 	}
@@ -270,7 +270,7 @@ func TestStopReturnsAndHandsBack(t *testing.T) {
 	}
 	// Claimed, then stopped before sending: handed back due now.
 	placeOrder(t, s, "asha@example.in", shop.LineRequest{ProductID: "boat-airdopes-141", Quantity: 1})
-	claimed, err := s.ClaimEmails(t.Context(), time.Now(), Lease, Batch)
+	claimed, err := s.ClaimEmails(t.Context(), time.Now(), time.Minute, Batch)
 	if err != nil || len(claimed) != 1 {
 		t.Fatal(claimed, err)
 	}

@@ -25,7 +25,7 @@ func startEmail(ctx context.Context, cfg config.Config, store shop.Store, reg pr
 	sender, err := mail.New(store, mail.Config{
 		Addr: cfg.SMTPAddr, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.SMTPFrom,
 		StartTLS: cfg.SMTPTLS == config.SMTPStartTLS, PollInterval: cfg.EmailPollInterval,
-		RetryBackoff: cfg.EmailRetryBackoff, StoreTimeout: cfg.StoreTimeout,
+		RetryBackoff: cfg.EmailRetryBackoff, StoreTimeout: cfg.StoreTimeout, Timeout: cfg.SMTPTimeout, Lease: cfg.EmailLease,
 	}, reg, log)
 	if err != nil {
 		return nil, err
