@@ -26,14 +26,7 @@ import (
 // SMTP server (aiosmtpd), and what that server received.
 
 func forEachStore(t *testing.T, fn func(t *testing.T, s shop.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "flashscale.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = s.Close() })
-		fn(t, s)
-	})
+	t.Run("sqlite", func(t *testing.T) { fn(t, openSQLite(t)) })
 	t.Run("postgres", func(t *testing.T) {
 		s, err := postgres.Open(t.Context(), pgtest.NewDatabase(t), 4)
 		if err != nil {
@@ -42,6 +35,16 @@ func forEachStore(t *testing.T, fn func(t *testing.T, s shop.Store)) {
 		t.Cleanup(func() { _ = s.Close() })
 		fn(t, s)
 	})
+}
+
+func openSQLite(t *testing.T) shop.Store {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "flashscale.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 var buyer = func() shop.Customer {
@@ -230,11 +233,7 @@ func TestRefusedRecipientIsGivenUp(t *testing.T) {
 // offer it gets nothing in clear text; the email waits.
 func TestStartTLSIsRequired(t *testing.T) {
 	smtp := smtptest.Start(t)
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "flashscale.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openSQLite(t)
 	seedCatalog(t, s)
 	placeOrder(t, s, "asha@example.in", shop.LineRequest{ProductID: "boat-airdopes-141", Quantity: 1})
 	snd := run(t, s, smtp.Addr, func(c *Config) { c.StartTLS = true })
@@ -256,11 +255,7 @@ func TestStartTLSIsRequired(t *testing.T) {
 // and leaves nothing leased: the next sender takes over at once.
 func TestStopReturnsAndHandsBack(t *testing.T) {
 	smtp := smtptest.Start(t)
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "flashscale.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openSQLite(t)
 	seedCatalog(t, s)
 	snd := run(t, s, smtp.Addr)
 	start := time.Now()

@@ -25,6 +25,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flashscale/flashscale/service/smoke/smoketest"
 )
 
 //go:embed smtpd.py
@@ -64,24 +66,13 @@ type Server struct {
 	done   chan struct{}
 }
 
-// FreePort returns a TCP port nobody listens on right now.
-func FreePort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // New prepares a server on port (0 picks a free one) without starting it:
 // a test of an outage starts it later. It is stopped when the test ends.
 func New(tb testing.TB, port int) *Server {
 	tb.Helper()
 	Check(tb)
 	if port == 0 {
-		port = FreePort(tb)
+		port = smoketest.FreePort(tb)
 	}
 	dir := tb.TempDir()
 	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Port: port,
