@@ -164,9 +164,15 @@ func (s *Sender) Poll(ctx context.Context) (more bool) {
 	work := context.WithoutCancel(ctx)
 	client, err := s.dial(work)
 	if err != nil {
-		for _, e := range emails {
-			s.failed(work, e, err)
+		// One line for the batch: an outage must not log a line per email
+		// of a backlog on every backoff round.
+		ids := make([]string, len(emails))
+		for i, e := range emails {
+			ids[i] = e.Order.ID
+			s.failed(work, e, err, false)
 		}
+		s.log.Warn("email sender: cannot reach the SMTP server; the batch will be retried", slog.Int("emails", len(emails)),
+			slog.Any("orderIds", ids), slog.Any("err", err))
 		return false
 	}
 	defer func() { _ = client.Close() }()
@@ -176,7 +182,7 @@ func (s *Sender) Poll(ctx context.Context) (more bool) {
 			return false
 		}
 		if err := s.send(client, e); err != nil {
-			s.failed(work, e, err)
+			s.failed(work, e, err, true)
 			continue
 		}
 		s.m.sent.Inc()
@@ -280,8 +286,9 @@ func permanent(err error) bool {
 	return errors.As(err, &se) && se.Reason == gomail.ErrSMTPRcptTo && !se.IsTemp()
 }
 
-// failed records a failed attempt: retried after the backoff, or given up.
-func (s *Sender) failed(ctx context.Context, e shop.Email, cause error) {
+// failed records a failed attempt: retried after the backoff, or given up;
+// logged when logIt (the caller logs a failed connection once per batch).
+func (s *Sender) failed(ctx context.Context, e shop.Email, cause error, logIt bool) {
 	var retryAt time.Time
 	outcome := outcomeGaveUp
 	if !permanent(cause) {
@@ -289,8 +296,10 @@ func (s *Sender) failed(ctx context.Context, e shop.Email, cause error) {
 		outcome = outcomeRetry
 	}
 	s.m.failures.WithLabelValues(outcome).Inc()
-	s.log.Warn("email sender: delivery failed", slog.String("orderId", e.Order.ID), slog.Int("attempt", e.Attempt),
-		slog.String("outcome", outcome), slog.Time("retryAt", retryAt), slog.Any("err", cause))
+	if logIt {
+		s.log.Warn("email sender: delivery failed", slog.String("orderId", e.Order.ID), slog.Int("attempt", e.Attempt),
+			slog.String("outcome", outcome), slog.Time("retryAt", retryAt), slog.Any("err", cause))
+	}
 	if err := s.call(ctx, func(ctx context.Context) error {
 		return s.store.RetryEmail(ctx, e.ID, e.Attempt, retryAt, cause.Error())
 	}); err != nil {
