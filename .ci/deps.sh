@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what the test suite talks to for real: PostgreSQL,
-# Prometheus + promtool, Alertmanager + amtool, Locust, Chromium and Groovy,
+# Prometheus + promtool, Alertmanager + amtool, Locust, Chromium, Groovy and
+# aiosmtpd (a real SMTP server),
 # from Debian's packages. Prometheus 3.x, which CI also runs the dashboard
 # tests on, is built from Go by .ci/prometheus3/build.sh (make test).
 # Go and Node.js are checked first (.ci/prereqs.sh) and never installed here:
@@ -55,6 +56,9 @@ want prometheus-alertmanager test -x /usr/bin/prometheus-alertmanager
 want python3-locust   /usr/bin/python3 -c 'import locust'
 want chromium         test -x /usr/bin/chromium
 want groovy           command -v groovy # parses the Jenkinsfile in tests
+# The real SMTP server the confirmation email tests deliver to
+# (service/mail/smtptest); Debian's python3, not one earlier on PATH.
+want python3-aiosmtpd /usr/bin/python3 -c 'import aiosmtpd'
 
 apt_install() {
   # -q keeps one line per package (Get:, Unpacking, Setting up) as progress.
@@ -84,4 +88,4 @@ start_postgres() {
 if ! pg_up; then step "starting PostgreSQL" start_postgres; fi
 pg_up || { echo "deps: PostgreSQL does not answer on 127.0.0.1:5432" >&2; exit 1; }
 
-echo "deps: PostgreSQL, Prometheus, promtool, Alertmanager, amtool, Locust, Chromium, Groovy, Go and Node.js are ready"
+echo "deps: PostgreSQL, Prometheus, promtool, Alertmanager, amtool, Locust, Chromium, Groovy, aiosmtpd, Go and Node.js are ready"

@@ -41,6 +41,9 @@ type AppArgs struct {
 	ImageRepository pulumi.StringInput // repository without tag
 	DatabaseURL     pulumi.StringInput // secret
 	DatabaseCA      pulumi.StringInput // PEM bundle, or nil
+	// SMTP are the credentials of the confirmation email sender (SES);
+	// nil leaves it off.
+	SMTP *SMTPCredentials
 }
 
 // App is the service in namespace `flashscale`: per colour a Deployment, an
@@ -61,6 +64,7 @@ type App struct {
 	imageRepo pulumi.StringInput
 	podDeps   []pulumi.Resource
 	withCA    bool
+	withSMTP  bool
 }
 
 // NewApp creates the namespace, service account and secrets.
@@ -118,6 +122,24 @@ func NewApp(ctx *pulumi.Context, name string, args *AppArgs, opts ...pulumi.Reso
 		c.podDeps = append(c.podDeps, ca)
 		c.withCA = true
 	}
+	if args.SMTP != nil {
+		// The password reaches the pods only through this Secret, never as
+		// a plain env value in the Deployment (which anyone who may read
+		// Deployments sees).
+		smtp, err := corev1.NewSecret(ctx, name+"-smtp-secret", &corev1.SecretArgs{
+			Metadata: metav1.ObjectMetaArgs{Name: pulumi.String(smtpSecret), Namespace: pulumi.String(AppNamespace)},
+			Type:     pulumi.String("Opaque"),
+			StringData: pulumi.StringMap{
+				"FLASHSCALE_SMTP_USERNAME": args.SMTP.Username,
+				"FLASHSCALE_SMTP_PASSWORD": pulumi.ToSecret(args.SMTP.Password).(pulumi.StringOutput),
+			},
+		}, inNs...)
+		if err != nil {
+			return nil, err
+		}
+		c.podDeps = append(c.podDeps, smtp)
+		c.withSMTP = true
+	}
 	if cfg.HasAdminToken {
 		adminSecret, err := corev1.NewSecret(ctx, name+"-admin-secret", &corev1.SecretArgs{
 			Metadata:   metav1.ObjectMetaArgs{Name: pulumi.String(adminTokenSecret), Namespace: pulumi.String(AppNamespace)},
@@ -159,7 +181,7 @@ func (c *App) AddWorkloads(ctx *pulumi.Context, args *WorkloadArgs) error {
 				Namespace: pulumi.String(AppNamespace),
 				Labels:    PodLabels(color),
 			},
-			Spec: deploymentSpec(cfg, color, c.imageRepo, c.withCA),
+			Spec: deploymentSpec(cfg, color, c.imageRepo, c.withCA, c.withSMTP),
 		}, withOpts(inNs,
 			pulumi.DependsOn(podDeps),
 			// The HPA owns the replica count: start at its minimum and never
@@ -280,7 +302,7 @@ func httpProbe(path string, period, failures int) corev1.ProbeArgs {
 	}
 }
 
-func deploymentSpec(cfg *Config, color string, imageRepo pulumi.StringInput, withCA bool) appsv1.DeploymentSpecArgs {
+func deploymentSpec(cfg *Config, color string, imageRepo pulumi.StringInput, withCA, withSMTP bool) appsv1.DeploymentSpecArgs {
 	version := cfg.ImageTag(color)
 	env := corev1.EnvVarArray{
 		corev1.EnvVarArgs{Name: pulumi.String("DEPLOY_COLOR"), Value: pulumi.String(color)},
@@ -301,6 +323,22 @@ func deploymentSpec(cfg *Config, color string, imageRepo pulumi.StringInput, wit
 		env = append(env, corev1.EnvVarArgs{Name: pulumi.String("FLASHSCALE_ADMIN_TOKEN"), ValueFrom: corev1.EnvVarSourceArgs{
 			SecretKeyRef: corev1.SecretKeySelectorArgs{Name: pulumi.String(adminTokenSecret), Key: pulumi.String("FLASHSCALE_ADMIN_TOKEN")},
 		}})
+	}
+	if withSMTP {
+		fromSecret := func(key string) corev1.EnvVarArgs {
+			return corev1.EnvVarArgs{Name: pulumi.String(key), ValueFrom: corev1.EnvVarSourceArgs{
+				SecretKeyRef: corev1.SecretKeySelectorArgs{Name: pulumi.String(smtpSecret), Key: pulumi.String(key)},
+			}}
+		}
+		env = append(env,
+			corev1.EnvVarArgs{Name: pulumi.String("FLASHSCALE_SMTP_ADDR"), Value: pulumi.String(SESSMTPEndpoint(cfg.Region))},
+			corev1.EnvVarArgs{Name: pulumi.String("FLASHSCALE_SMTP_FROM"), Value: pulumi.String(cfg.MailFrom)},
+			// SES offers STARTTLS; requiring it means a downgrade fails
+			// loudly instead of sending the password in clear text.
+			corev1.EnvVarArgs{Name: pulumi.String("FLASHSCALE_SMTP_TLS"), Value: pulumi.String("starttls")},
+			fromSecret("FLASHSCALE_SMTP_USERNAME"),
+			fromSecret("FLASHSCALE_SMTP_PASSWORD"),
+		)
 	}
 	labels := PodLabels(color)
 	spread := func(topologyKey string) corev1.TopologySpreadConstraintArgs {

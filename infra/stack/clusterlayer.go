@@ -72,6 +72,9 @@ type ClusterLayerArgs struct {
 	// the Deployments create their first pods. Only where the AWS Load
 	// Balancer Controller runs; elsewhere the Ingress is not awaited.
 	AwaitLoadBalancer bool
+	// SMTP are the confirmation email sender's credentials (the Mail
+	// component's, on AWS); nil leaves the sender off.
+	SMTP *SMTPCredentials
 }
 
 // ClusterLayer is FlashScale inside Kubernetes: the app (namespace, service
@@ -112,6 +115,7 @@ func NewClusterLayer(ctx *pulumi.Context, name string, args *ClusterLayerArgs, o
 		ImageRepository: args.ImageRepository,
 		DatabaseURL:     args.DatabaseURL,
 		DatabaseCA:      args.DatabaseCA,
+		SMTP:            args.SMTP,
 	}, pulumi.Parent(c), wasTopLevel("app"))
 	if err != nil {
 		return nil, err

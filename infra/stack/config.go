@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	netmail "net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -95,6 +96,9 @@ var ConfigKeys = []ConfigKey{
 	{Name: "alertSlackChannel", Type: "string", Description: "Optional channel (#name) overriding the webhook's default channel (not declared in Pulumi.yaml: optional without a default)."},
 	{Name: "alertPagerDutyRoutingKey", Type: "string", Secret: true, Description: "Optional PagerDuty Events API v2 integration key: critical alerts page through it (secret; without it critical alerts only reach the channel; not declared in Pulumi.yaml)."},
 	{Name: "alertPagerDutyUrl", Type: "string", Description: "Optional PagerDuty Events API v2 URL, e.g. https://events.eu.pagerduty.com/v2/enqueue for an EU account (default: PagerDuty's; not declared in Pulumi.yaml)."},
+	{Name: "mailDomain", Type: "string", Description: "Domain the order confirmation emails are sent from, such as mail.example.com: the program creates its Amazon SES identity with Easy DKIM and the SMTP credentials the pods send with. Required outside the dev stack on AWS (without it the service's email sender stays off); not available with kubeconfig; not declared in Pulumi.yaml."},
+	{Name: "mailFrom", Type: "string", Description: "From address of the confirmation emails, in mailDomain (default: FlashScale <orders@<mailDomain>>); the only sender address the SMTP credentials may use. Not declared in Pulumi.yaml."},
+	{Name: "mailHostedZoneId", Type: "string", Description: "Optional Route 53 hosted zone of mailDomain: the program writes SES's verification TXT and the three DKIM CNAME records there. Without it, publish the records of the mailDnsRecords output yourself. Not declared in Pulumi.yaml."},
 	{Name: "prometheusStorageSize", Type: "string", Default: "20Gi", Declared: true, Description: "Size of Prometheus's persistent volume (gp3 via the EBS CSI driver), so its data survive a pod eviction during a sale; retention stops at 85% of it."},
 }
 
@@ -174,6 +178,14 @@ type Config struct {
 	GrafanaAdminPassword pulumi.StringOutput
 	AdminToken           pulumi.StringOutput
 	HasAdminToken        bool
+
+	// MailDomain is the SES sending domain ("" turns the email sender
+	// off); MailFrom the From header, MailFromAddress its bare address (the
+	// IAM condition).
+	MailDomain       string
+	MailFrom         string
+	MailFromAddress  string
+	MailHostedZoneId string
 
 	Alerting              AlertingConfig
 	PrometheusStorageSize string
@@ -451,6 +463,7 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	if c.HasAdminToken && len(adminToken) < minAdminTokenLen {
 		r.fail("invalid config %s: %d characters (allowed: at least %d, the service's own minimum for FLASHSCALE_ADMIN_TOKEN)", fullKey("adminToken"), len(adminToken), minAdminTokenLen)
 	}
+	r.readMail(c, isDev)
 	c.Alerting = readAlerting(r, c.InstallAddons)
 	c.PrometheusStorageSize, c.PrometheusStorageMi = readPrometheusStorage(r)
 
@@ -534,6 +547,55 @@ func (r *configReader) cidrs(name string, max int, required bool, hint string) [
 	}
 	return vs
 }
+
+var (
+	mailDomainRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	hostedZoneRe = regexp.MustCompile(`^Z[A-Z0-9]{1,32}$`)
+)
+
+// readMail reads the SES keys. Outside dev an AWS stack must send its
+// confirmation emails: without SMTP the service keeps them in the outbox
+// and nobody gets one.
+func (r *configReader) readMail(c *Config, isDev bool) {
+	c.MailDomain = strings.ToLower(r.str("mailDomain"))
+	from := r.str("mailFrom")
+	c.MailHostedZoneId = r.str("mailHostedZoneId")
+	switch {
+	case c.MailDomain == "" && (from != "" || c.MailHostedZoneId != ""):
+		r.fail("missing config %s: %s and %s need it", fullKey("mailDomain"), fullKey("mailFrom"), fullKey("mailHostedZoneId"))
+		return
+	case c.MailDomain == "" && c.BYOC, c.MailDomain == "" && isDev:
+		return
+	case c.MailDomain == "":
+		r.fail("missing required config %s: outside the dev stack the order confirmation emails go out through Amazon SES; set it with `pulumi config set mailDomain mail.<your domain>`", fullKey("mailDomain"))
+		return
+	case c.BYOC:
+		r.fail("invalid config %s: Amazon SES is set up only in the AWS environment, not with %s", fullKey("mailDomain"), fullKey("kubeconfig"))
+		return
+	case !mailDomainRe.MatchString(c.MailDomain) || len(c.MailDomain) > 253:
+		r.fail("invalid config %s: %q (allowed: a domain name such as mail.example.com)", fullKey("mailDomain"), c.MailDomain)
+		return
+	}
+	if from == "" {
+		from = "FlashScale <orders@" + c.MailDomain + ">"
+	}
+	a, err := netmail.ParseAddress(from)
+	if err != nil {
+		r.fail("invalid config %s: %q is not an address such as \"FlashScale <orders@%s>\"", fullKey("mailFrom"), from, c.MailDomain)
+		return
+	}
+	if _, domain, _ := strings.Cut(a.Address, "@"); !strings.EqualFold(domain, c.MailDomain) {
+		r.fail("invalid config %s: %q is not in %s %q (SES sends only from the verified domain)", fullKey("mailFrom"), from, fullKey("mailDomain"), c.MailDomain)
+		return
+	}
+	c.MailFrom, c.MailFromAddress = a.String(), a.Address
+	if c.MailHostedZoneId != "" && !hostedZoneRe.MatchString(c.MailHostedZoneId) {
+		r.fail("invalid config %s: %q (allowed: a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ)", fullKey("mailHostedZoneId"), c.MailHostedZoneId)
+	}
+}
+
+// HasMail reports whether the stack sends confirmation emails (through SES).
+func (c *Config) HasMail() bool { return c.MailDomain != "" }
 
 // minAdminTokenLen is the service's minimum FLASHSCALE_ADMIN_TOKEN length
 // (service/config).

@@ -325,16 +325,16 @@ func TestOutsideDevTheEdgeIsClosed(t *testing.T) {
 	m := newMocks()
 	res := runStack(t, m, "staging", staging(), nil)
 	if res.err == nil {
-		t.Fatal("a non-dev stack without certificate, preview CIDRs and API CIDRs was accepted")
+		t.Fatal("a non-dev stack without certificate, preview CIDRs, API CIDRs and mail domain was accepted")
 	}
-	for _, key := range []string{"flashscale:certificateArn", "flashscale:previewCidrs", "flashscale:clusterPublicAccessCidrs"} {
+	for _, key := range []string{"flashscale:certificateArn", "flashscale:previewCidrs", "flashscale:clusterPublicAccessCidrs", "flashscale:mailDomain"} {
 		if !strings.Contains(res.err.Error(), key) {
 			t.Errorf("error does not name %s: %v", key, res.err)
 		}
 	}
 	ok := runStack(t, newMocks(), "staging", staging("flashscale:certificateArn", arn,
 		"flashscale:previewCidrs", `["198.51.100.7/32"]`, "flashscale:clusterPublicAccessCidrs", "198.51.100.7/32,203.0.113.0/24",
-		"flashscale:clusterAdmins", `["arn:aws:iam::123456789012:role/ops"]`), nil)
+		"flashscale:clusterAdmins", `["arn:aws:iam::123456789012:role/ops"]`, "flashscale:mailDomain", "mail.flashscale.example"), nil)
 	if ok.err != nil {
 		t.Fatal(ok.err)
 	}

@@ -27,6 +27,10 @@ const (
 	testGrafanaPass = "grafana-pass-123"
 	testSlackURL    = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
 	testPDKey       = "0123456789abcdef0123456789abcdef"
+	// What the mocks answer for the SES identity and the SMTP user's key.
+	testSESVerification = "ses-verification-token"
+	testSMTPUser        = "AKIATESTSMTPUSER0001"
+	testSMTPPassword    = "BTestSmtpPasswordV4derived"
 )
 
 // record is what the mock saw for one registered resource.
@@ -185,6 +189,14 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		id = ""
 		set("kubeconfigJson", `{"apiVersion":"v1","kind":"Config","clusters":[{"name":"flashscale-dev"}]}`)
 		set("kubeconfig", map[string]any{"apiVersion": "v1", "kind": "Config"})
+	case "aws:ses/domainIdentity:DomainIdentity":
+		set("arn", "arn:aws:ses:us-east-1:"+testAccount+":identity/"+args.Inputs["domain"].StringValue())
+		set("verificationToken", testSESVerification)
+	case "aws:ses/domainDkim:DomainDkim":
+		set("dkimTokens", []any{"dkimtokena", "dkimtokenb", "dkimtokenc"})
+	case "aws:iam/accessKey:AccessKey":
+		id = testSMTPUser
+		set("sesSmtpPasswordV4", testSMTPPassword)
 	case "aws:ec2/launchTemplate:LaunchTemplate":
 		set("latestVersion", 1)
 	case "kubernetes:networking.k8s.io/v1:Ingress":

@@ -284,7 +284,8 @@ func accountValues(cfg map[string]string) map[string]string {
 		"flashscale:certificateArn", "arn:aws:acm:ap-south-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-111122223333",
 		"flashscale:previewCidrs", `["198.51.100.7/32"]`,
 		"flashscale:clusterPublicAccessCidrs", `["198.51.100.7/32"]`,
-		"flashscale:clusterAdmins", `["arn:aws:iam::123456789012:role/flashscale-operators"]`)
+		"flashscale:clusterAdmins", `["arn:aws:iam::123456789012:role/flashscale-operators"]`,
+		"flashscale:mailDomain", "mail.flashscale.example")
 }
 
 // TestEnvironmentStackFiles loads Pulumi.staging.yaml and Pulumi.prod.yaml
@@ -308,9 +309,9 @@ func TestEnvironmentStackFiles(t *testing.T) {
 			// Without the account's values the program stops, naming each.
 			bare := runStack(t, newMocks(), stack, devSecrets(cfg), nil)
 			if bare.err == nil {
-				t.Fatal("ran without certificateArn, previewCidrs and clusterPublicAccessCidrs")
+				t.Fatal("ran without certificateArn, previewCidrs, clusterPublicAccessCidrs and mailDomain")
 			}
-			for _, key := range []string{"certificateArn", "previewCidrs", "clusterPublicAccessCidrs"} {
+			for _, key := range []string{"certificateArn", "previewCidrs", "clusterPublicAccessCidrs", "mailDomain"} {
 				if !strings.Contains(bare.err.Error(), fullKey(key)) {
 					t.Errorf("error does not name %s: %v", key, bare.err)
 				}

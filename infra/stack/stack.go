@@ -40,7 +40,8 @@ func Program(ctx *pulumi.Context) error {
 // Build creates every resource and returns the stack outputs (camelCase keys).
 // Both modes export siteUrl, activeColor, previewColor, ingressUrn and
 // kubeconfig (secret); the AWS environment also ecrRepositoryUrl,
-// clusterName and databaseEndpoint, your own cluster imageRepository.
+// clusterName, databaseEndpoint and (with mailDomain) mailDnsRecords, your
+// own cluster imageRepository.
 func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 	cfg, err := LoadConfig(ctx)
 	if err != nil {
@@ -189,6 +190,16 @@ func buildOnAWS(ctx *pulumi.Context, cfg *Config) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	// Amazon SES for the confirmation emails, where the stack sends them.
+	var mail *Mail
+	var smtp *SMTPCredentials
+	if cfg.HasMail() {
+		if mail, err = NewMail(ctx, "mail", &MailArgs{Config: cfg, Tags: tags}); err != nil {
+			return nil, err
+		}
+		smtp = mail.Credentials
+	}
+
 	// The pods check RDS's certificate against AWS's bundle (verify-full).
 	caBundle, err := fetchRDSCABundle(ctx.Context(), cfg.Region)
 	if err != nil {
@@ -208,12 +219,13 @@ func buildOnAWS(ctx *pulumi.Context, cfg *Config) (pulumi.Map, error) {
 			Autoscaler:    autoscaler.Release,
 		},
 		AwaitLoadBalancer: true,
+		SMTP:              smtp,
 	})
 	if err != nil {
 		return nil, err
 	}
 
-	return pulumi.Map{
+	outputs := pulumi.Map{
 		"siteUrl":          layer.SiteUrl,
 		"activeColor":      pulumi.String(cfg.ActiveColor),
 		"previewColor":     pulumi.String(cfg.PreviewColor),
@@ -222,5 +234,9 @@ func buildOnAWS(ctx *pulumi.Context, cfg *Config) (pulumi.Map, error) {
 		"kubeconfig":       pulumi.ToSecret(cluster.Kubeconfig),
 		"databaseEndpoint": database.Endpoint,
 		"ingressUrn":       layer.IngressUrn,
-	}, nil
+	}
+	if mail != nil {
+		outputs["mailDnsRecords"] = mail.DNSRecords
+	}
+	return outputs, nil
 }

@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/mail"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +50,18 @@ type Config struct {
 	MaxConns    int           `env:"FLASHSCALE_MAX_CONNS" envDefault:"0"`
 	IdleTimeout time.Duration `env:"FLASHSCALE_IDLE_TIMEOUT" envDefault:"75s"`
 
+	// The confirmation email sender (service/mail); off while SMTPAddr is
+	// unset (the outbox still fills).
+	SMTPAddr          string        `env:"FLASHSCALE_SMTP_ADDR"`
+	SMTPUsername      string        `env:"FLASHSCALE_SMTP_USERNAME"`
+	SMTPPassword      string        `env:"FLASHSCALE_SMTP_PASSWORD"`
+	SMTPFrom          string        `env:"FLASHSCALE_SMTP_FROM"`
+	SMTPTLS           string        `env:"FLASHSCALE_SMTP_TLS" envDefault:"starttls"`
+	EmailPollInterval time.Duration `env:"FLASHSCALE_EMAIL_POLL_INTERVAL" envDefault:"2s"`
+	EmailRetryBackoff time.Duration `env:"FLASHSCALE_EMAIL_RETRY_BACKOFF" envDefault:"30s"`
+	EmailLease        time.Duration `env:"FLASHSCALE_EMAIL_LEASE" envDefault:"5m"`
+	SMTPTimeout       time.Duration `env:"FLASHSCALE_SMTP_TIMEOUT" envDefault:"15s"`
+
 	LogLevel  slog.Level `env:"FLASHSCALE_LOG_LEVEL" envDefault:"info"`
 	LogFormat string     `env:"FLASHSCALE_LOG_FORMAT" envDefault:"json"`
 	AccessLog string     `env:"FLASHSCALE_ACCESS_LOG" envDefault:"errors"`
@@ -57,6 +72,12 @@ const (
 	ColorBlue  = "blue"
 	ColorGreen = "green"
 	ColorNone  = "none"
+)
+
+// SMTP transport security (FLASHSCALE_SMTP_TLS).
+const (
+	SMTPStartTLS = "starttls" // STARTTLS required: the session fails without it
+	SMTPNoTLS    = "none"     // plain text, for a relay on the same host (tests, local runs)
 )
 
 // Access log levels.
@@ -147,6 +168,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("FLASHSCALE_ALLOWED_ORIGINS: %q is not an origin like https://shop.example.com", o))
 		}
 	}
+	errs = append(errs, c.validateSMTP()...)
 	switch c.LogFormat {
 	case "json", "text":
 	default:
@@ -159,6 +181,57 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+func (c *Config) validateSMTP() []error {
+	var errs []error
+	switch c.SMTPTLS {
+	case SMTPStartTLS, SMTPNoTLS:
+	default:
+		errs = append(errs, fmt.Errorf("FLASHSCALE_SMTP_TLS=%q: must be starttls or none", c.SMTPTLS))
+	}
+	if c.EmailPollInterval < 10*time.Millisecond || c.EmailPollInterval > time.Minute {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_EMAIL_POLL_INTERVAL=%s: must be between 10ms and 1m", c.EmailPollInterval))
+	}
+	if c.EmailRetryBackoff < 10*time.Millisecond || c.EmailRetryBackoff > time.Hour {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_EMAIL_RETRY_BACKOFF=%s: must be between 10ms and 1h", c.EmailRetryBackoff))
+	}
+	if c.SMTPTimeout < 100*time.Millisecond || c.SMTPTimeout > time.Minute {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_SMTP_TIMEOUT=%s: must be between 100ms and 1m", c.SMTPTimeout))
+	} else if c.EmailLease < 10*c.SMTPTimeout || c.EmailLease > time.Hour {
+		// 10: mail.MinLeaseTimeouts (config does not import the sender).
+		errs = append(errs, fmt.Errorf("FLASHSCALE_EMAIL_LEASE=%s: must be at least 10 × FLASHSCALE_SMTP_TIMEOUT (%s) and at most 1h", c.EmailLease, c.SMTPTimeout))
+	}
+	if c.SMTPAddr == "" {
+		return errs
+	}
+	host, port, err := net.SplitHostPort(c.SMTPAddr)
+	if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_SMTP_ADDR=%q: must be host:port, like email-smtp.ap-south-1.amazonaws.com:587", c.SMTPAddr))
+	}
+	if a, err := mail.ParseAddress(c.SMTPFrom); err != nil || strings.ContainsAny(a.Address, "\r\n") {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_SMTP_FROM=%q: must be an address like \"FlashScale <orders@mail.example.com>\" when FLASHSCALE_SMTP_ADDR is set", c.SMTPFrom))
+	}
+	if (c.SMTPUsername == "") != (c.SMTPPassword == "") {
+		errs = append(errs, errors.New("FLASHSCALE_SMTP_USERNAME and FLASHSCALE_SMTP_PASSWORD: set both or neither"))
+	}
+	// Credentials in clear text cross no network: without TLS only a relay
+	// on this host may be told them.
+	if c.SMTPTLS == SMTPNoTLS && c.SMTPPassword != "" && !isLoopback(host) {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_SMTP_TLS=none: would send the SMTP password to %s in clear text; use starttls", host))
+	}
+	return errs
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// EmailEnabled reports whether the confirmation email sender runs.
+func (c Config) EmailEnabled() bool { return c.SMTPAddr != "" }
 
 // namedParseError rewrites the parser's errors, which name Go fields, to
 // name the environment variable an operator has to fix.
@@ -204,6 +277,15 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("maxConns", c.MaxConns),
 		slog.Duration("idleTimeout", c.IdleTimeout),
 		slog.String("accessLog", c.AccessLog),
+		slog.String("smtpAddr", c.SMTPAddr),
+		slog.String("smtpUsername", c.SMTPUsername),
+		slog.String("smtpPassword", mask(c.SMTPPassword)),
+		slog.String("smtpFrom", c.SMTPFrom),
+		slog.String("smtpTls", c.SMTPTLS),
+		slog.Duration("emailPollInterval", c.EmailPollInterval),
+		slog.Duration("emailRetryBackoff", c.EmailRetryBackoff),
+		slog.Duration("emailLease", c.EmailLease),
+		slog.Duration("smtpTimeout", c.SMTPTimeout),
 	)
 }
 
@@ -213,6 +295,13 @@ func (c Config) StoreKind() string {
 		return "postgres"
 	}
 	return "sqlite"
+}
+
+func mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "xxxxx"
 }
 
 func maskURL(raw string) string {

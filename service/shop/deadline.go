@@ -101,3 +101,31 @@ func (t *deadlineStore) PurchasedUnits(ctx context.Context, shopperID string, pr
 		return t.s.PurchasedUnits(ctx, shopperID, productIDs)
 	})
 }
+
+func (t *deadlineStore) ClaimEmails(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Email, error) {
+	return call(ctx, t.d, func(ctx context.Context) ([]Email, error) { return t.s.ClaimEmails(ctx, now, lease, limit) })
+}
+
+func (t *deadlineStore) MarkEmailSent(ctx context.Context, id int64, at time.Time) error {
+	_, err := call(ctx, t.d, func(ctx context.Context) (struct{}, error) { return struct{}{}, t.s.MarkEmailSent(ctx, id, at) })
+	return err
+}
+
+func (t *deadlineStore) RetryEmail(ctx context.Context, id int64, attempt int, retryAt time.Time, reason string) error {
+	_, err := call(ctx, t.d, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, t.s.RetryEmail(ctx, id, attempt, retryAt, reason)
+	})
+	return err
+}
+
+func (t *deadlineStore) EmailBacklog(ctx context.Context) (int, time.Time, error) {
+	type backlog struct {
+		n      int
+		oldest time.Time
+	}
+	b, err := call(ctx, t.d, func(ctx context.Context) (backlog, error) {
+		n, oldest, err := t.s.EmailBacklog(ctx)
+		return backlog{n, oldest}, err
+	})
+	return b.n, b.oldest, err
+}

@@ -51,6 +51,16 @@ func (h hungStore) AdvanceOrder(ctx context.Context, _ string, _ time.Time) (sho
 func (h hungStore) PurchasedUnits(ctx context.Context, _ string, _ []string) (map[string]int, error) {
 	return nil, h.wait(ctx)
 }
+func (h hungStore) ClaimEmails(ctx context.Context, _ time.Time, _ time.Duration, _ int) ([]shop.Email, error) {
+	return nil, h.wait(ctx)
+}
+func (h hungStore) MarkEmailSent(ctx context.Context, _ int64, _ time.Time) error { return h.wait(ctx) }
+func (h hungStore) RetryEmail(ctx context.Context, _ int64, _ int, _ time.Time, _ string) error {
+	return h.wait(ctx)
+}
+func (h hungStore) EmailBacklog(ctx context.Context) (int, time.Time, error) {
+	return 0, time.Time{}, h.wait(ctx)
+}
 
 func calls(s shop.Store) map[string]func(ctx context.Context) error {
 	return map[string]func(ctx context.Context) error{
@@ -68,6 +78,13 @@ func calls(s shop.Store) map[string]func(ctx context.Context) error {
 			_, err := s.PurchasedUnits(ctx, "s", []string{"p"})
 			return err
 		},
+		"ClaimEmails": func(ctx context.Context) error {
+			_, err := s.ClaimEmails(ctx, time.Now(), time.Minute, 1)
+			return err
+		},
+		"MarkEmailSent": func(ctx context.Context) error { return s.MarkEmailSent(ctx, 1, time.Now()) },
+		"RetryEmail":    func(ctx context.Context) error { return s.RetryEmail(ctx, 1, 1, time.Now(), "x") },
+		"EmailBacklog":  func(ctx context.Context) error { _, _, err := s.EmailBacklog(ctx); return err },
 	}
 }
 

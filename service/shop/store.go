@@ -48,4 +48,7 @@ type Store interface {
 	GetOrder(ctx context.Context, shopperID, orderID string) (Order, error)
 	// AdvanceOrder moves an order to its next status (admin).
 	AdvanceOrder(ctx context.Context, orderID string, at time.Time) (Order, error)
+
+	// Outbox holds the order confirmation emails (outbox.go).
+	Outbox
 }

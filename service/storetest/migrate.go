@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"testing"
+	"time"
 
 	"github.com/flashscale/flashscale/service/shop"
 )
@@ -67,5 +68,12 @@ func CheckMigration(t *testing.T, prev PreviousRelease, open func() shop.Store) 
 	}
 	if got, err := s.ListOrders(ctx, "shopper-1", shop.OrderPage{}); err != nil || len(got) != 2 {
 		t.Fatalf("this release lists %d orders of the previous release (%v), want 2", len(got), err)
+	}
+	// The order the previous release placed during the flip gets its
+	// confirmation email; the one from before the migration does not (it
+	// would arrive long after the fact).
+	emails, err := s.ClaimEmails(ctx, time.Now(), time.Minute, shop.MaxEmailClaim)
+	if err != nil || len(emails) != 1 || emails[0].Order.ID != "FS-OLD2" || emails[0].Recipient != "ravi@example.in" {
+		t.Fatalf("emails after the migration: %+v, %v; want one, for FS-OLD2", emails, err)
 	}
 }

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) shop.Store) {
 		{"HotProductNeverOversold", testHotProduct},
 		{"ConcurrentMixedCarts", testMixedCarts},
 	}
+	tests = append(tests, outboxTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -109,7 +109,18 @@ func serve(logw io.Writer) error {
 	if !web.Built() {
 		log.Warn("web shop not built: / serves a 'run make' page; the API works")
 	}
-	srv := fshttp.New(fshttp.Options{Config: cfg, Store: store, Logger: log, Web: web.New(), Registry: metricsRegistry(store)})
+	reg := metricsRegistry(store)
+	// The sender stops with the HTTP drain and before the store closes
+	// (deferred earlier, so it runs later).
+	emailCtx, stopEmail := context.WithCancel(context.Background())
+	emailDone, err := startEmail(emailCtx, cfg, store, reg, log)
+	if err != nil {
+		stopEmail()
+		return err
+	}
+	defer func() { stopEmail(); <-emailDone }()
+
+	srv := fshttp.New(fshttp.Options{Config: cfg, Store: store, Logger: log, Web: web.New(), Registry: reg})
 	if err := srv.Start(appCtx); err != nil {
 		return fmt.Errorf("loading catalog: %w", err)
 	}
@@ -142,6 +153,7 @@ func serve(logw io.Writer) error {
 	stop() // a second signal kills the process the default way
 
 	srv.Drain()
+	stopEmail()
 	log.Info("draining", slog.Duration("shutdownDelay", cfg.ShutdownDelay), slog.Duration("drainTimeout", cfg.DrainTimeout))
 	time.Sleep(cfg.ShutdownDelay)
 	drainCtx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
