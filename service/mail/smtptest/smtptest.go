@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -165,8 +166,20 @@ func (s *Server) Messages() []Message {
 			files = append(files, filepath.Join(s.Dir, sub, e.Name()))
 		}
 	}
-	// Maildir names start with the delivery time in seconds.
-	sort.Strings(files)
+	// Python's Maildir names a message "<seconds>.M<microseconds>P<pid>Q<n>...":
+	// the microseconds are not zero-padded, so two messages of one second
+	// sort by name in the wrong order; compare the numbers.
+	sort.Slice(files, func(i, j int) bool {
+		si, ui := deliveryTime(filepath.Base(files[i]))
+		sj, uj := deliveryTime(filepath.Base(files[j]))
+		if si != sj {
+			return si < sj
+		}
+		if ui != uj {
+			return ui < uj
+		}
+		return files[i] < files[j]
+	})
 	var out []Message
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -252,4 +265,18 @@ func readPart(out *Message, contentType, encoding string, body io.Reader) error 
 		out.HTML += string(b)
 	}
 	return nil
+}
+
+var maildirName = regexp.MustCompile(`^(\d+)\.M(\d+)P`)
+
+// deliveryTime reads the seconds and microseconds a Maildir file name starts
+// with (zero for a name of another shape, which then sorts by name).
+func deliveryTime(name string) (sec, usec int64) {
+	m := maildirName.FindStringSubmatch(name)
+	if m == nil {
+		return 0, 0
+	}
+	sec, _ = strconv.ParseInt(m[1], 10, 64)
+	usec, _ = strconv.ParseInt(m[2], 10, 64)
+	return sec, usec
 }
