@@ -52,6 +52,17 @@ func (h hungStore) PurchasedUnits(ctx context.Context, _ string, _ []string) (ma
 	return nil, h.wait(ctx)
 }
 
+func (h hungStore) CreateAccount(ctx context.Context, _ shop.Account) error { return h.wait(ctx) }
+func (h hungStore) AccountByEmail(ctx context.Context, _ string) (shop.Account, error) {
+	return shop.Account{}, h.wait(ctx)
+}
+func (h hungStore) CreateSession(ctx context.Context, _ shop.Session) error { return h.wait(ctx) }
+func (h hungStore) GetSession(ctx context.Context, _ string, _ time.Time) (shop.Session, error) {
+	return shop.Session{}, h.wait(ctx)
+}
+func (h hungStore) TouchSession(ctx context.Context, _ string, _ time.Time) error { return h.wait(ctx) }
+func (h hungStore) DeleteSession(ctx context.Context, _ string) error            { return h.wait(ctx) }
+
 func calls(s shop.Store) map[string]func(ctx context.Context) error {
 	return map[string]func(ctx context.Context) error{
 		"Ping":          s.Ping,
@@ -68,6 +79,12 @@ func calls(s shop.Store) map[string]func(ctx context.Context) error {
 			_, err := s.PurchasedUnits(ctx, "s", []string{"p"})
 			return err
 		},
+		"CreateAccount":  func(ctx context.Context) error { return s.CreateAccount(ctx, shop.Account{}) },
+		"AccountByEmail": func(ctx context.Context) error { _, err := s.AccountByEmail(ctx, "a@b.in"); return err },
+		"CreateSession":  func(ctx context.Context) error { return s.CreateSession(ctx, shop.Session{}) },
+		"GetSession":     func(ctx context.Context) error { _, err := s.GetSession(ctx, "h", time.Now()); return err },
+		"TouchSession":   func(ctx context.Context) error { return s.TouchSession(ctx, "h", time.Now()) },
+		"DeleteSession":  func(ctx context.Context) error { return s.DeleteSession(ctx, "h") },
 	}
 }
 

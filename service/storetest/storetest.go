@@ -51,6 +51,10 @@ func Run(t *testing.T, open func(t *testing.T) shop.Store) {
 		{"AdvanceOrder", testAdvance},
 		{"HotProductNeverOversold", testHotProduct},
 		{"ConcurrentMixedCarts", testMixedCarts},
+		{"Accounts", testAccounts},
+		{"Sessions", testSessions},
+		{"ExpiredSessionsDropped", testExpiredSessionsDropped},
+		{"AccountCapAcrossSessions", testAccountCapAcrossSessions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
