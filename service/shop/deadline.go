@@ -69,6 +69,10 @@ func (t *deadlineStore) SetSaleWindow(ctx context.Context, id string, w SaleWind
 	return call(ctx, t.d, func(ctx context.Context) (Product, error) { return t.s.SetSaleWindow(ctx, id, w) })
 }
 
+func (t *deadlineStore) SetMaxPerShopper(ctx context.Context, id string, n int) (Product, error) {
+	return call(ctx, t.d, func(ctx context.Context) (Product, error) { return t.s.SetMaxPerShopper(ctx, id, n) })
+}
+
 // PlaceOrder: a checkout cut off by the deadline may still commit (a
 // PostgreSQL batch finishes on its own); the retry the 503 asks for, with
 // the same Idempotency-Key, then replays that order.

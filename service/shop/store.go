@@ -22,6 +22,8 @@ type Store interface {
 	GetProduct(ctx context.Context, id string) (Product, error)
 	SetStock(ctx context.Context, id string, stock int) (Product, error)
 	SetSaleWindow(ctx context.Context, id string, w SaleWindow) (Product, error)
+	// SetMaxPerShopper sets a product's per-shopper cap; 0 is none.
+	SetMaxPerShopper(ctx context.Context, id string, n int) (Product, error)
 
 	// PlaceOrder reserves stock and records the order in one transaction:
 	// either every line's stock is decremented and the order exists, or
