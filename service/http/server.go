@@ -53,6 +53,7 @@ type Server struct {
 	// memory and CPU.
 	hashes       *admission
 	signinLimits *signinLimits
+	sessions     *sessionCache
 	engine       *gin.Engine
 	now          func() time.Time
 	started      time.Time
@@ -89,6 +90,7 @@ func New(o Options) *Server {
 	}
 	s.hashes = newAdmission(hashes, hashQueueWait)
 	s.signinLimits = newSigninLimits(o.Config.SigninPerAccount, o.Config.SigninPerAddress)
+	s.sessions = newSessionCache()
 	csrf := s.newCSRF(o.Config.AllowedOrigins)
 
 	e := gin.New()

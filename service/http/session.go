@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -28,9 +29,10 @@ type resolved struct {
 // session returns the caller's active session, nil for a guest. It is
 // resolved only by the handlers that need an identity, once per request:
 // the product listing every shopper polls never reads it, so it costs
-// nothing there, and a signed-in request that needs it costs one
-// primary-key lookup (no cache: a sign-out is effective at once on every
-// pod). ctx bounds the lookup (the request's when nil).
+// nothing there. A signed-in request that needs it costs one primary-key
+// lookup, or none when this pod looked the token up within
+// sessionCacheTTL (see sessionCache). ctx bounds the lookup (the
+// request's when nil).
 func (s *Server) session(c *gin.Context, ctx context.Context) (*shop.Session, error) {
 	if v, ok := c.Get(sessionKey); ok {
 		r := v.(resolved)
@@ -54,7 +56,11 @@ func (s *Server) lookupSession(c *gin.Context, ctx context.Context) resolved {
 		return resolved{}
 	}
 	now := s.now().UTC()
-	ss, err := s.store.GetSession(ctx, shop.SessionTokenHash(tok), now)
+	hash := shop.SessionTokenHash(tok)
+	if ss, ok := s.sessions.get(hash, now); ok {
+		return resolved{s: &ss}
+	}
+	ss, err := s.store.GetSession(ctx, hash, now)
 	switch shop.ErrorCode(err) {
 	case "":
 	case shop.ENOTFOUND: // expired or revoked: a guest again
@@ -72,6 +78,7 @@ func (s *Server) lookupSession(c *gin.Context, ctx context.Context) resolved {
 			ss.IdleExpiresAt = next
 		}
 	}
+	s.sessions.put(ss, now)
 	return resolved{s: &ss}
 }
 
@@ -97,7 +104,9 @@ func (s *Server) requireShopper(c *gin.Context) (string, error) {
 // request came with is revoked first: a sign-in always gets a new token.
 func (s *Server) startSession(c *gin.Context, a shop.Account) error {
 	if old, err := c.Cookie(SessionCookie); err == nil && shop.ValidSessionToken(old) {
-		if err := s.store.DeleteSession(c, shop.SessionTokenHash(old)); err != nil {
+		hash := shop.SessionTokenHash(old)
+		s.sessions.drop(hash)
+		if err := s.store.DeleteSession(c, hash); err != nil {
 			return err
 		}
 	}
@@ -213,11 +222,69 @@ func (s *Server) checkPassword(c *gin.Context, cred shop.Credentials) (shop.Acco
 // once) and clears the cookie. A guest signing out is a no-op.
 func (s *Server) signOut(c *gin.Context) {
 	if tok, err := c.Cookie(SessionCookie); err == nil && shop.ValidSessionToken(tok) {
-		if err := s.store.DeleteSession(c, shop.SessionTokenHash(tok)); err != nil {
+		hash := shop.SessionTokenHash(tok)
+		s.sessions.drop(hash)
+		if err := s.store.DeleteSession(c, hash); err != nil {
 			s.writeError(c, err)
 			return
 		}
 	}
 	s.clearSessionCookie(c)
 	c.Status(http.StatusNoContent)
+}
+
+// sessionCacheTTL is how long a pod trusts a session it looked up. Every
+// signed-in shopper's product view, quote, checkout and order list needs
+// the session; without the cache that was one more store read on most of
+// the sale's requests. The price: a sign-out (or a sign-in that replaces a
+// token) is effective at once on the pod that served it, and on the other
+// pods within sessionCacheTTL.
+const sessionCacheTTL = 5 * time.Second
+
+// maxCachedSessions bounds the cache; past it, it starts over.
+const maxCachedSessions = 100_000
+
+type cachedSession struct {
+	s     shop.Session
+	until time.Time
+}
+
+// sessionCache holds recently looked-up sessions by token hash.
+type sessionCache struct {
+	mu sync.Mutex
+	m  map[string]cachedSession
+}
+
+func newSessionCache() *sessionCache { return &sessionCache{m: map[string]cachedSession{}} }
+
+func (c *sessionCache) get(hash string, now time.Time) (shop.Session, bool) {
+	c.mu.Lock()
+	e, ok := c.m[hash]
+	c.mu.Unlock()
+	if !ok || !now.Before(e.until) || !e.s.Active(now) {
+		return shop.Session{}, false
+	}
+	return e.s, true
+}
+
+func (c *sessionCache) put(ss shop.Session, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxCachedSessions {
+		for k, e := range c.m {
+			if !now.Before(e.until) {
+				delete(c.m, k)
+			}
+		}
+		if len(c.m) >= maxCachedSessions {
+			clear(c.m)
+		}
+	}
+	c.m[ss.TokenHash] = cachedSession{s: ss, until: now.Add(sessionCacheTTL)}
+}
+
+func (c *sessionCache) drop(hash string) {
+	c.mu.Lock()
+	delete(c.m, hash)
+	c.mu.Unlock()
 }

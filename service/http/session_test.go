@@ -7,7 +7,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -131,30 +133,54 @@ func TestSignOut(t *testing.T) {
 
 // Sessions live in the store: a second server on the same database (the
 // other colour of a blue/green pair, or the pod after a restart) knows
-// the session the first one created.
+// the session the first one created. A sign-out on the first is seen by
+// the second once its short session cache (5 s) has let go of the token.
 func TestSessionSurvivesAnotherServer(t *testing.T) {
 	eachStore(t, func(t *testing.T, kind string) {
 		env := newEnvOn(t, kind, nil)
 		s := env.shopper()
+		var mu sync.Mutex
+		clock := time.Now()
 		green := fshttp.New(fshttp.Options{Config: env.server.Config(), Store: env.store, Registry: prometheus.NewRegistry(),
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Now:    func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }})
 		if err := green.Start(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		hs := httptest.NewServer(green.Handler())
 		defer hs.Close()
-		req, _ := http.NewRequest("GET", hs.URL+"/api/session", nil)
-		for _, c := range s.client.Jar.Cookies(mustURL(t, env.srv.URL)) {
-			req.AddCookie(c)
+		who := func() string {
+			req, _ := http.NewRequest("GET", hs.URL+"/api/session", nil)
+			for _, c := range s.client.Jar.Cookies(mustURL(t, env.srv.URL)) {
+				req.AddCookie(c)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			if res.StatusCode != 200 {
+				t.Fatalf("the other server: %d %s", res.StatusCode, b)
+			}
+			return string(b)
 		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		if got := who(); !strings.Contains(got, s.email) {
+			t.Fatalf("the other server does not know the session: %s", got)
 		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != 200 || !strings.Contains(string(b), s.email) {
-			t.Fatalf("the other server: %d %s", res.StatusCode, b)
+		cookies := s.client.Jar.Cookies(mustURL(t, env.srv.URL))
+		if r := s.do("DELETE", "/api/session", nil, nil); r.status != http.StatusNoContent {
+			t.Fatalf("sign out: %d", r.status)
+		}
+		s.client.Jar.SetCookies(mustURL(t, env.srv.URL), cookies) // replay the signed-out token
+		if got := who(); !strings.Contains(got, s.email) {
+			t.Fatalf("within the cache's 5 s the other server should still answer from its cache: %s", got)
+		}
+		mu.Lock()
+		clock = clock.Add(6 * time.Second)
+		mu.Unlock()
+		if got := who(); got != `{"account":null}` {
+			t.Fatalf("6 s after a sign-out elsewhere the token still works: %s", got)
 		}
 	})
 }
