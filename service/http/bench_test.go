@@ -31,7 +31,7 @@ import (
 const productsTarget = 0.85
 
 // BenchmarkProductsVsBareGin measures GET /api/products with the full
-// production middleware (metrics, security headers, CORS, shopper cookie,
+// production middleware (metrics, security headers, CORS, the CSRF check,
 // access log at its production level) against a bare Gin handler serving
 // the same bytes, over real loopback connections, interleaved in the same
 // run (see package benchreport). It reports the median throughput ratio of

@@ -169,7 +169,7 @@ func allowedOrigins(origins []string) map[string][]string {
 
 var (
 	corsTrue    = []string{"true"}
-	corsMethods = []string{"GET, POST, PUT, OPTIONS"}
+	corsMethods = []string{"GET, POST, PUT, DELETE, OPTIONS"}
 	corsHeaders = []string{"Content-Type, Idempotency-Key, Authorization, If-None-Match"}
 	corsMaxAge  = []string{"600"}
 	corsExpose  = []string{"ETag, Retry-After, Idempotent-Replayed"}

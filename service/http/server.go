@@ -1,14 +1,16 @@
 // Package http is FlashScale's HTTP layer: Gin routes, middleware, the
 // in-memory catalog, checkout admission control and Prometheus metrics.
 // Every request is handled in one of the per-entity files (product.go,
-// cart.go, checkout.go, order.go, admin.go, system.go); errors are mapped
-// to statuses in error.go.
+// cart.go, checkout.go, order.go, account.go, session.go, admin.go,
+// system.go); csrf.go guards every state-changing request, ratelimit.go
+// sign-in; errors are mapped to statuses in error.go.
 package http
 
 import (
 	"context"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -46,11 +48,17 @@ type Server struct {
 	metrics   *metrics
 	catalog   *catalog
 	admission *admission
-	engine    *gin.Engine
-	now       func() time.Time
-	started   time.Time
-	draining  atomic.Bool
-	origins   map[string][]string // allowed origin → its Access-Control-Allow-Origin value
+	// hashes bounds concurrent argon2id hashes (19 MiB each), so a flood
+	// of sign-ins queues briefly and is then shed instead of taking all
+	// memory and CPU.
+	hashes       *admission
+	signinLimits *signinLimits
+	sessions     *sessionCache
+	engine       *gin.Engine
+	now          func() time.Time
+	started      time.Time
+	draining     atomic.Bool
+	origins      map[string][]string // allowed origin → its Access-Control-Allow-Origin value
 }
 
 // New builds the server. Call Start to begin refreshing the catalog.
@@ -78,8 +86,20 @@ func New(o Options) *Server {
 	s.catalog = newCatalog(s.store, s.metrics, o.Logger)
 	s.admission = newAdmission(o.Config.CheckoutMaxInFlight, o.Config.CheckoutQueueWait)
 	registerAdmission(o.Registry, s.admission)
+	hashes := o.Config.PasswordHashes
+	if hashes <= 0 {
+		hashes = runtime.GOMAXPROCS(0)
+	}
+	s.hashes = newAdmission(hashes, hashQueueWait)
+	s.signinLimits = newSigninLimits(o.Config.SigninPerAccount, o.Config.SigninPerAddress)
+	s.sessions = newSessionCache()
+	csrf := s.newCSRF(o.Config.AllowedOrigins)
 
 	e := gin.New()
+	// The client address the sign-in limit counts: X-Forwarded-For only
+	// from the configured proxies (Gin trusts every peer by default, which
+	// would let any client pick its own address). Config validated them.
+	_ = e.SetTrustedProxies(o.Config.TrustedProxies)
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	// Gin would answer /api/products/ with a 301 and an HTML body; an API
@@ -87,24 +107,29 @@ func New(o Options) *Server {
 	e.RedirectTrailingSlash = false
 	e.Use(s.recoverJSON, s.observe, s.securityHeaders, s.cors)
 
-	// Probes and metrics sit outside /api: no shopper cookie, no CORS needs.
+	// Probes and metrics sit outside /api: no session, no CORS or CSRF needs.
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry})))
 
-	api := e.Group("/api", s.validParams, s.shopper)
+	api := e.Group("/api", s.validParams, csrf)
 	api.GET("/products", s.listProducts)
 	api.GET("/products/:id", s.getProduct)
 	api.POST("/cart/quote", s.quoteCart)
 	api.POST("/checkout", s.checkout)
 	api.GET("/orders", s.listOrders)
 	api.GET("/orders/:id", s.getOrder)
+	api.POST("/accounts", s.register)
+	api.GET("/session", s.getSession)
+	api.POST("/session", s.signIn)
+	api.DELETE("/session", s.signOut)
 	api.GET("/build-info", s.buildInfo)
 	api.GET("/health", s.health)
 
 	admin := api.Group("/admin", s.requireAdmin)
 	admin.PUT("/products/:id/stock", s.setStock)
 	admin.PUT("/products/:id/sale", s.setSale)
+	admin.PUT("/products/:id/limit", s.setLimit)
 	admin.POST("/orders/:id/advance", s.advanceOrder)
 
 	e.NoMethod(func(c *gin.Context) {
@@ -122,6 +147,12 @@ func New(o Options) *Server {
 	s.engine = e
 	return s
 }
+
+// hashQueueWait is how long a sign-in waits for a hashing slot before it
+// is shed with 503 and Retry-After.
+const hashQueueWait = time.Second
+
+func (s *Server) signinMetric(outcome string) { s.metrics.signins.WithLabelValues(outcome).Inc() }
 
 // isReserved reports paths that must never fall back to the web shop's
 // index.html: a typo in an API call must be a JSON 404, not a 200 page.

@@ -84,15 +84,18 @@ type routeRecorder struct {
 // requests a second.
 type recorder struct {
 	routes map[string]*routeRecorder
+	order  []string // the routes, in report order
 
 	mu      sync.Mutex
 	samples map[[2]string]int64
 	bought  map[string]int64
 }
 
-func newRecorder() *recorder {
-	r := &recorder{routes: map[string]*routeRecorder{}, samples: map[[2]string]int64{}, bought: map[string]int64{}}
-	for _, name := range Routes {
+func newRecorder() *recorder { return newRecorderOf(Routes...) }
+
+func newRecorderOf(routes ...string) *recorder {
+	r := &recorder{routes: map[string]*routeRecorder{}, order: routes, samples: map[[2]string]int64{}, bought: map[string]int64{}}
+	for _, name := range routes {
 		r.routes[name] = &routeRecorder{stats: RouteStats{Route: name, Latency: hdrhistogram.New(histMin, histMax, histDigits)}}
 	}
 	return r
@@ -168,7 +171,7 @@ func (r *recorder) sold(productID string, units int) {
 func (r *recorder) result(users int, elapsed time.Duration) *Result {
 	res := &Result{Users: users, Elapsed: elapsed, UnitsBought: map[string]int64{},
 		Total: RouteStats{Route: "total", Latency: hdrhistogram.New(histMin, histMax, histDigits)}}
-	for _, name := range Routes {
+	for _, name := range r.order {
 		rr := r.routes[name]
 		rr.mu.Lock()
 		s := rr.stats
@@ -207,7 +210,15 @@ type Result struct {
 	// UnitsBought is the units of each product in orders the server
 	// confirmed (201), for checking stock against orders afterwards.
 	UnitsBought map[string]int64
+	// SignUp is the registrations before the sale (RouteAccounts), not in
+	// Routes or Total: Elapsed and the sale's latencies start after it.
+	// Its failures are failures of the run all the same.
+	SignUp        RouteStats
+	SignUpElapsed time.Duration
 }
+
+// Failed is every failure of the run: the sale's and the sign-up's.
+func (r *Result) Failed() int64 { return r.Total.Failed() + r.SignUp.Failed() }
 
 // Route returns the statistics of one route.
 func (r *Result) Route(name string) RouteStats {

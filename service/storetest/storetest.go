@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) shop.Store) {
 		{"GetAndList", testGetAndList},
 		{"SetStock", testSetStock},
 		{"SetSaleWindow", testSetSaleWindow},
+		{"SetMaxPerShopper", testSetMaxPerShopper},
 		{"PlaceOrder", testPlaceOrder},
 		{"MultiLine", testMultiLine},
 		{"SoldOutNamesEveryShortLine", testSoldOut},
@@ -51,6 +52,10 @@ func Run(t *testing.T, open func(t *testing.T) shop.Store) {
 		{"AdvanceOrder", testAdvance},
 		{"HotProductNeverOversold", testHotProduct},
 		{"ConcurrentMixedCarts", testMixedCarts},
+		{"Accounts", testAccounts},
+		{"Sessions", testSessions},
+		{"ExpiredSessionsDropped", testExpiredSessionsDropped},
+		{"AccountCapAcrossSessions", testAccountCapAcrossSessions},
 	}
 	tests = append(tests, outboxTests...)
 	for _, tc := range tests {
@@ -565,16 +570,7 @@ func testPerShopperCapConcurrent(t *testing.T, s shop.Store) {
 	concurrently(n, func(i int) {
 		_, _, errs[i] = s.PlaceOrder(t.Context(), order("shopper-1", fmt.Sprint("key-", i), line("p-capped", 1)))
 	})
-	placed := 0
-	for _, err := range errs {
-		switch shop.ErrorCode(err) {
-		case "":
-			placed++
-		case shop.ELIMIT:
-		default:
-			t.Errorf("unexpected error: %v", err)
-		}
-	}
+	placed := placedWithinCap(t, errs)
 	if placed != 2 {
 		t.Errorf("%d concurrent orders passed a cap of 2", placed)
 	}
@@ -930,4 +926,25 @@ func sortedIDs(m map[string]int) []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+func testSetMaxPerShopper(t *testing.T, s shop.Store) {
+	seed(t, s)
+	p, err := s.SetMaxPerShopper(t.Context(), "p-capped", 0)
+	if err != nil || p.MaxPerShopper != 0 || p.ID != "p-capped" {
+		t.Fatalf("SetMaxPerShopper(0) = %+v, %v", p, err)
+	}
+	// No cap now: three units for one shopper.
+	place(t, s, order("shopper-1", "k1", line("p-capped", 3)))
+	if p, err = s.SetMaxPerShopper(t.Context(), "p-capped", 4); err != nil || p.MaxPerShopper != 4 {
+		t.Fatalf("SetMaxPerShopper(4) = %+v, %v", p, err)
+	}
+	// The cap counts what was bought before it was set.
+	_, _, err = s.PlaceOrder(t.Context(), order("shopper-1", "k2", line("p-capped", 2)))
+	wantCode(t, err, shop.ELIMIT)
+	place(t, s, order("shopper-1", "k3", line("p-capped", 1)))
+	_, err = s.SetMaxPerShopper(t.Context(), "p-nope", 1)
+	wantCode(t, err, shop.ENOTFOUND)
+	_, err = s.SetMaxPerShopper(t.Context(), "p-capped", -1)
+	wantCode(t, err, shop.EINVALID)
 }

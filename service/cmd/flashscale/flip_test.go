@@ -61,6 +61,30 @@ type shopperLoad struct {
 	wg         sync.WaitGroup
 }
 
+// signUp registers an account through base; c's jar keeps its session.
+// Sixteen shoppers registering at once outrun the server's hashing slots
+// (one argon2id hash per core, a 1 s queue), so a 503 overloaded is
+// retried after its Retry-After, as the web shop does; anything else fails.
+func signUp(c *http.Client, base, email string) error {
+	body := fmt.Sprintf(`{"email":%q,"password":"flip shopper password","name":"Flip"}`, email)
+	for attempt := 1; ; attempt++ {
+		res, err := c.Post(base+"/api/accounts", "application/json", strings.NewReader(body))
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		switch {
+		case res.StatusCode == http.StatusCreated:
+			return nil
+		case res.StatusCode == http.StatusServiceUnavailable && res.Header.Get("Retry-After") != "" && attempt < 10:
+			time.Sleep(time.Second)
+		default:
+			return fmt.Errorf("registering %s (attempt %d): %d %s", email, attempt, res.StatusCode, b)
+		}
+	}
+}
+
 // runShoppers sends browse and checkout traffic through base until stopped.
 func runShoppers(base string, workers int, product string) *shopperLoad {
 	s := &shopperLoad{orders: map[string]http.CookieJar{}, stop: make(chan struct{})}
@@ -70,7 +94,12 @@ func runShoppers(base string, workers int, product string) *shopperLoad {
 			defer s.wg.Done()
 			jar, _ := cookiejar.New(nil)
 			c := &http.Client{Jar: jar, Timeout: 15 * time.Second}
-			// Browse first, as a shopper does: checkout needs the cookie.
+			// Signed in first, as checkout needs: the session is in the
+			// shared store, so it holds on whichever colour or pod answers.
+			if err := signUp(c, base, fmt.Sprintf("flip-%d-%d@example.in", w, time.Now().UnixNano())); err != nil {
+				s.fail(err.Error())
+				return
+			}
 			for i := 1; ; i++ {
 				select {
 				case <-s.stop:
