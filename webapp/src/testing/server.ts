@@ -3,7 +3,7 @@
 import { http, HttpResponse } from 'msw'
 import { setupServer } from 'msw/node'
 import type { LineRequest } from '@/types/api'
-import { catalog, findProduct, listing, quoteFor, searchListing } from './fixtures'
+import { account, catalog, findProduct, listing, quoteFor, searchListing } from './fixtures'
 
 export const defaultHandlers = [
   http.get('*/api/products', ({ request }) => {
@@ -20,7 +20,13 @@ export const defaultHandlers = [
     const { items } = (await request.json()) as { items: LineRequest[] }
     return HttpResponse.json({ quote: quoteFor(items) })
   }),
+  // Signed in by default: checkout and orders need an account.
+  http.get('*/api/session', () => HttpResponse.json({ account })),
+  http.delete('*/api/session', () => new HttpResponse(null, { status: 204 })),
 ]
+
+/** guest makes GET /api/session answer "nobody is signed in". */
+export const guest = () => http.get('*/api/session', () => HttpResponse.json({ account: null }))
 
 export const server = setupServer(...defaultHandlers)
 export { catalog }

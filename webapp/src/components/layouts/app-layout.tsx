@@ -3,6 +3,7 @@ import { Link, NavLink, Outlet, ScrollRestoration, useLocation, useNavigation } 
 import { Spinner } from '@/components/ui/status'
 import { paths } from '@/config/paths'
 import { cx } from '@/lib/cx'
+import { AccountMenu } from '@/features/account/components/account-menu'
 import { CartLink } from '@/features/cart/components/cart-link'
 
 function Logo() {
@@ -62,6 +63,7 @@ export function AppLayout() {
               Orders
             </NavLink>
             <CartLink />
+            <AccountMenu />
           </nav>
         </div>
       </header>

@@ -27,7 +27,7 @@ describe('cart', () => {
     // One of the laptop's two already bought, in an earlier order.
     server.use(http.get('*/api/products/:id', () => HttpResponse.json({ product: { ...laptop, remainingForShopper: 1 } })))
     const { user } = renderApp(`/products/${laptop.id}`)
-    expect(await screen.findByText('Limit 2 per shopper. You have bought 1. You can add 1 more.')).toBeInTheDocument()
+    expect(await screen.findByText('Limit 2 per shopper. You have bought 1. You can buy 1 more.')).toBeInTheDocument()
     const qty = screen.getByRole('combobox', { name: 'Quantity' })
     expect(within(qty).getAllByRole('option').map((o) => o.textContent)).toEqual(['1'])
     await user.click(screen.getByRole('button', { name: 'Add to cart' }))
