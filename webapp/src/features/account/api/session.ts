@@ -84,10 +84,18 @@ export function useRegister() {
   })
 }
 
-export function useSignOut() {
+/**
+ * useSignOut ends the session. leave runs once the server has ended it and
+ * before the shop forgets the account: a page that needs an account is
+ * left first, instead of sending the shopper to sign in again.
+ */
+export function useSignOut(options: { leave?: () => unknown } = {}) {
   const qc = useQueryClient()
   return useMutation<void, Error, void>({
-    mutationFn: signOut,
+    mutationFn: async () => {
+      await signOut()
+      await options.leave?.()
+    },
     onSuccess: () => accountChanged(qc, null),
   })
 }

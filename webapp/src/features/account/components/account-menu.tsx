@@ -29,18 +29,14 @@ export function AccountMenu() {
   const { pathname, search } = useLocation()
   // Here, not in SignedIn: that unmounts the moment the session ends, and
   // would never hear that signing out is done.
-  const signOut = useSignOut()
   const navigate = useNavigate()
+  // Home, in place of the page left: it may be one that needs an account.
+  // flushSync: the page must be gone before the account is, not in a later transition.
+  const signOut = useSignOut({ leave: () => navigate(paths.home, { replace: true, flushSync: true }) })
   const [signedOut, setSignedOut] = useState(false)
 
   function out() {
-    signOut.mutate(undefined, {
-      onSuccess: () => {
-        setSignedOut(true)
-        // replace: the page left behind may be one that needs an account.
-        void navigate(paths.home, { replace: true })
-      },
-    })
+    signOut.mutate(undefined, { onSuccess: () => setSignedOut(true) })
   }
 
   // On the sign-in and registration pages, keep where the shopper was going.

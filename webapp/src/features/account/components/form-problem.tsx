@@ -1,10 +1,10 @@
-import type { ReactNode, Ref } from 'react'
+import type { ReactNode } from 'react'
 import { Link } from 'react-router'
 import { signInPath } from '@/config/paths'
 import { ApiError, NetworkError } from '@/lib/api'
 
 /** waitText says a Retry-After the way a person would. */
-export function waitText(seconds: number): string {
+function waitText(seconds: number): string {
   if (seconds < 60) return `${seconds} ${seconds === 1 ? 'second' : 'seconds'}`
   const m = Math.ceil(seconds / 60)
   return `${m} ${m === 1 ? 'minute' : 'minutes'}`
@@ -16,15 +16,15 @@ export function waitText(seconds: number): string {
  * are shown next to the field instead; other lists the server's messages
  * that name no field of the form.
  */
-export function FormProblem({ error, next, email, other, ref }: {
+export function FormProblem({ id, error, next, email, other }: {
+  id: string
   error: Error
   next: string
   email: string
   other: string[]
-  ref?: Ref<HTMLDivElement>
 }) {
   let title: string
-  let body: ReactNode = null
+  let body: ReactNode
   if (error instanceof NetworkError) {
     title = 'We could not reach the shop'
     body = 'Check your connection and try again.'
@@ -69,7 +69,7 @@ export function FormProblem({ error, next, email, other, ref }: {
     }
   }
   return (
-    <div ref={ref} role="alert" tabIndex={-1} className="rounded-xl border border-red-200 bg-red-50 p-4 text-sm text-red-900 outline-none">
+    <div id={id} role="alert" tabIndex={-1} className="rounded-xl border border-red-200 bg-red-50 p-4 text-sm text-red-900 outline-none">
       <p className="text-base font-semibold">{title}</p>
       {body && <div className="mt-1">{body}</div>}
     </div>

@@ -26,7 +26,7 @@ export function RegisterForm({ next }: { next: string }) {
 
   return (
     <form noValidate onSubmit={submit} aria-label="Create an account" className="space-y-5">
-      {form.problem && <FormProblem ref={form.alertRef} next={next} email={form.values.email.trim()} {...form.problem} />}
+      {form.problem && <FormProblem id={form.problemId} next={next} email={form.values.email.trim()} {...form.problem} />}
       <TextField {...form.field('name')} autoComplete="name" maxLength={200} />
       <TextField {...form.field('email')} type="email" autoComplete="email" inputMode="email" maxLength={254} hint="For sign-in and your order confirmations" />
       <div>

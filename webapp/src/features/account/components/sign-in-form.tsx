@@ -25,7 +25,7 @@ export function SignInForm({ next, email = '' }: { next: string; email?: string 
 
   return (
     <form noValidate onSubmit={submit} aria-label="Sign in" className="space-y-5">
-      {form.problem && <FormProblem ref={form.alertRef} next={next} email={form.values.email} {...form.problem} />}
+      {form.problem && <FormProblem id={form.problemId} next={next} email={form.values.email} {...form.problem} />}
       <TextField {...form.field('email')} type="email" autoComplete="email" inputMode="email" maxLength={254} />
       <TextField {...form.field('password')} type="password" autoComplete="current-password" />
       <button type="submit" disabled={signIn.isPending || form.paused} className={buttonClass('primary', 'w-full py-3 text-base')}>

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react'
+import { useEffect, useState, type FormEvent } from 'react'
 import { flushSync } from 'react-dom'
 import { ApiError } from '@/lib/api'
 import { ACCOUNT_LABELS, accountFieldErrors, type AccountErrors, type AccountField } from '../lib/validation'
@@ -22,8 +22,8 @@ export function useAccountForm<F extends AccountField>(options: {
   const [problem, setProblem] = useState<{ error: Error; other: string[] } | null>(null)
   /** Set while the server asks us to wait (429 Retry-After): submitting is paused. */
   const [paused, setPaused] = useState(false)
-  const alertRef = useRef<HTMLDivElement>(null)
   const idOf = (f: F) => `${idPrefix}-${f}`
+  const problemId = `${idPrefix}-problem`
 
   useEffect(() => {
     if (!paused) return
@@ -63,7 +63,7 @@ export function useAccountForm<F extends AccountField>(options: {
       if (error instanceof ApiError && error.code === 'rate_limited') setPaused(true)
     })
     if (onlyFields) focusFirst(errs)
-    else alertRef.current?.focus()
+    else document.getElementById(problemId)?.focus()
   }
 
   const field = (f: F) => ({
@@ -81,5 +81,5 @@ export function useAccountForm<F extends AccountField>(options: {
     },
   })
 
-  return { values, field, check, fail, problem, paused, alertRef }
+  return { values, field, check, fail, problem, problemId, paused }
 }
