@@ -38,8 +38,8 @@ export function FormProblem({ id, error, next, email, other }: {
         body = 'Check them and try again. Passwords are case-sensitive.'
         break
       case 'rate_limited':
-        title = 'Too many sign-in attempts'
-        body = `To keep accounts safe, signing in is paused. Try again in ${waitText(error.retryAfter ?? 60)}.`
+        title = 'Too many attempts'
+        body = `To keep accounts safe, this is paused. Try again in ${waitText(error.retryAfter ?? 60)}.`
         break
       case 'conflict':
         title = 'This email already has an account'

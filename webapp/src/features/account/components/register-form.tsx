@@ -19,7 +19,7 @@ export function RegisterForm({ next }: { next: string }) {
   const showId = useId()
 
   function submit(e: React.FormEvent) {
-    if (!form.check(e) || registration.isPending) return
+    if (!form.check(e) || registration.isPending || form.paused) return
     const { name, email, password } = form.values
     registration.mutate({ name: name.trim(), email: email.trim(), password }, { onError: form.fail })
   }
@@ -27,7 +27,7 @@ export function RegisterForm({ next }: { next: string }) {
   return (
     <form noValidate onSubmit={submit} aria-label="Create an account" className="space-y-5">
       {form.problem && <FormProblem id={form.problemId} next={next} email={form.values.email.trim()} {...form.problem} />}
-      <TextField {...form.field('name')} autoComplete="name" maxLength={200} />
+      <TextField {...form.field('name')} autoComplete="name" maxLength={100} />
       <TextField {...form.field('email')} type="email" autoComplete="email" inputMode="email" maxLength={254} hint="For sign-in and your order confirmations" />
       <div>
         <TextField
@@ -43,7 +43,7 @@ export function RegisterForm({ next }: { next: string }) {
           </label>
         </div>
       </div>
-      <button type="submit" disabled={registration.isPending} className={buttonClass('primary', 'w-full py-3 text-base')}>
+      <button type="submit" disabled={registration.isPending || form.paused} className={buttonClass('primary', 'w-full py-3 text-base')}>
         {registration.isPending ? 'Creating your account…' : 'Create account'}
       </button>
       <p className="text-center text-sm text-slate-700">
