@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"reflect"
 	"strings"
@@ -33,6 +34,22 @@ type Config struct {
 	AdminToken     string   `env:"FLASHSCALE_ADMIN_TOKEN"`
 	AllowedOrigins []string `env:"FLASHSCALE_ALLOWED_ORIGINS" envSeparator:","`
 	CookieSecure   bool     `env:"FLASHSCALE_COOKIE_SECURE" envDefault:"false"`
+	// TrustedProxies are the CIDRs whose X-Forwarded-For names the client
+	// (the load balancer's subnets); empty trusts none and the TCP peer is
+	// the client address the sign-in limit counts.
+	TrustedProxies []string `env:"FLASHSCALE_TRUSTED_PROXIES" envSeparator:","`
+
+	// A session ends when unused for SessionIdle or SessionMaxAge after
+	// sign-in, whichever comes first.
+	SessionIdle   time.Duration `env:"FLASHSCALE_SESSION_IDLE" envDefault:"168h"`
+	SessionMaxAge time.Duration `env:"FLASHSCALE_SESSION_MAX_AGE" envDefault:"720h"`
+	// Sign-in attempts allowed per minute per account and per client
+	// address (registrations count against the address too); 0 is no limit.
+	SigninPerAccount int `env:"FLASHSCALE_SIGNIN_PER_ACCOUNT" envDefault:"5"`
+	SigninPerAddress int `env:"FLASHSCALE_SIGNIN_PER_ADDRESS" envDefault:"60"`
+	// PasswordHashes bounds concurrent argon2id hashes (19 MiB each); 0
+	// means GOMAXPROCS.
+	PasswordHashes int `env:"FLASHSCALE_PASSWORD_HASHES" envDefault:"0"`
 
 	DrainTimeout   time.Duration `env:"FLASHSCALE_DRAIN_TIMEOUT" envDefault:"20s"`
 	ShutdownDelay  time.Duration `env:"FLASHSCALE_SHUTDOWN_DELAY" envDefault:"0s"`
@@ -142,6 +159,25 @@ func (c *Config) Validate() error {
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		errs = append(errs, errors.New("FLASHSCALE_ADMIN_TOKEN: must be at least 16 characters"))
 	}
+	for _, p := range c.TrustedProxies {
+		if _, _, err := net.ParseCIDR(p); err != nil {
+			if net.ParseIP(p) == nil {
+				errs = append(errs, fmt.Errorf("FLASHSCALE_TRUSTED_PROXIES: %q is not an IP address or CIDR like 10.0.0.0/16", p))
+			}
+		}
+	}
+	if c.SessionIdle < time.Minute {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_SESSION_IDLE=%s: must be at least 1m", c.SessionIdle))
+	}
+	if c.SessionMaxAge < c.SessionIdle {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_SESSION_MAX_AGE=%s: must be at least FLASHSCALE_SESSION_IDLE (%s)", c.SessionMaxAge, c.SessionIdle))
+	}
+	if c.SigninPerAccount < 0 || c.SigninPerAddress < 0 {
+		errs = append(errs, errors.New("FLASHSCALE_SIGNIN_PER_ACCOUNT, FLASHSCALE_SIGNIN_PER_ADDRESS: must not be negative (0 is no limit)"))
+	}
+	if c.PasswordHashes < 0 || c.PasswordHashes > 64 {
+		errs = append(errs, fmt.Errorf("FLASHSCALE_PASSWORD_HASHES=%d: must be 0-64 (0 is GOMAXPROCS; each hash takes 19 MiB)", c.PasswordHashes))
+	}
 	for _, o := range c.AllowedOrigins {
 		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
 			errs = append(errs, fmt.Errorf("FLASHSCALE_ALLOWED_ORIGINS: %q is not an origin like https://shop.example.com", o))
@@ -195,6 +231,12 @@ func (c Config) LogValue() slog.Value {
 		slog.String("commit", c.Commit),
 		slog.Bool("adminApi", c.AdminToken != ""),
 		slog.String("allowedOrigins", strings.Join(c.AllowedOrigins, ",")),
+		slog.String("trustedProxies", strings.Join(c.TrustedProxies, ",")),
+		slog.Duration("sessionIdle", c.SessionIdle),
+		slog.Duration("sessionMaxAge", c.SessionMaxAge),
+		slog.Int("signinPerAccount", c.SigninPerAccount),
+		slog.Int("signinPerAddress", c.SigninPerAddress),
+		slog.Int("passwordHashes", c.PasswordHashes),
 		slog.Duration("drainTimeout", c.DrainTimeout),
 		slog.Duration("shutdownDelay", c.ShutdownDelay),
 		slog.Int("checkoutMaxInFlight", c.CheckoutMaxInFlight),

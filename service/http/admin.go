@@ -61,6 +61,26 @@ func (s *Server) setSale(c *gin.Context) {
 	s.productChanged(c, p, err)
 }
 
+func (s *Server) setLimit(c *gin.Context) {
+	var body struct {
+		MaxPerShopper *int `json:"maxPerShopper"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if body.MaxPerShopper == nil {
+		s.writeError(c, &shop.Error{Code: shop.EINVALID, Message: "maxPerShopper is required.", Fields: map[string]string{"maxPerShopper": "is required"}})
+		return
+	}
+	if err := shop.ValidateLimit(*body.MaxPerShopper); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	p, err := s.store.SetMaxPerShopper(c, c.Param("id"), *body.MaxPerShopper)
+	s.productChanged(c, p, err)
+}
+
 // productChanged answers an admin product update and refreshes the catalog
 // at once, so the listing does not wait for the next tick.
 func (s *Server) productChanged(c *gin.Context, p shop.Product, err error) {

@@ -15,7 +15,7 @@ func rejectionReason(code string) string {
 	switch code {
 	case shop.ESOLDOUT:
 		return "sold_out"
-	case shop.EINVALID, shop.EMALFORMED, shop.ETOOLARGE, shop.EKEYREQUIRED, shop.EUNSUPPORTED, shop.ESHOPPERREQUIRED:
+	case shop.EINVALID, shop.EMALFORMED, shop.ETOOLARGE, shop.EKEYREQUIRED, shop.EUNSUPPORTED, shop.ESIGNINREQUIRED:
 		return "invalid"
 	case shop.ESALEINACTIVE:
 		return "sale_not_active"
@@ -57,12 +57,13 @@ func (s *Server) checkout(c *gin.Context) {
 }
 
 func (s *Server) placeOrder(c *gin.Context) (shop.Order, bool, error) {
-	if newShopper(c) {
-		// Idempotency keys are per shopper. A client that drops the cookie
-		// would be a new shopper on every retry, and each retry a new
-		// order; refuse before any work. The response carries a cookie.
-		return shop.Order{}, false, shop.Errorf(shop.ESHOPPERREQUIRED,
-			"Checkout needs a shopper identity: keep the %s cookie this response sets and retry with the same Idempotency-Key.", ShopperCookie)
+	// Checkout belongs to an account: its orders, its per-shopper limits
+	// and its Idempotency-Keys (scoped to the account, so a retry from
+	// another device with the same key replays too). Refused before any
+	// other work.
+	shopper, err := s.requireShopper(c)
+	if err != nil {
+		return shop.Order{}, false, err
 	}
 	key := c.GetHeader("Idempotency-Key")
 	if err := shop.ValidateIdempotencyKey(key); err != nil {
@@ -83,7 +84,7 @@ func (s *Server) placeOrder(c *gin.Context) (shop.Order, bool, error) {
 	defer release()
 	p := shop.PlaceOrder{
 		ID:             shop.NewOrderID(),
-		ShopperID:      shopperID(c),
+		ShopperID:      shopper,
 		IdempotencyKey: key,
 		RequestHash:    req.Hash(),
 		Items:          req.Items,

@@ -151,11 +151,16 @@ func TestConcurrentCheckoutsNeverOversell(t *testing.T) {
 		mu     sync.Mutex
 		status = map[int]int{}
 	)
+	// Signed in before the sale, as shoppers are; then all at once.
+	accounts := make([]*shopper, shoppers)
+	for i := range accounts {
+		accounts[i] = env.shopper()
+	}
 	for i := range shoppers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := env.shopper().checkout(fmt.Sprintf("k-%d", i), checkoutBody(shop.LineRequest{ProductID: "sony-wh-1000xm5", Quantity: 1}))
+			r := accounts[i].checkout(fmt.Sprintf("k-%d", i), checkoutBody(shop.LineRequest{ProductID: "sony-wh-1000xm5", Quantity: 1}))
 			mu.Lock()
 			status[r.status]++
 			mu.Unlock()
@@ -191,57 +196,61 @@ func TestCheckoutShedsWhenFull(t *testing.T) {
 	}
 }
 
-// A client without the fs_shopper cookie (a script, a browser that blocks
-// cookies) once got three orders for three sends of one Idempotency-Key:
-// a fresh shopper each time. Now it is refused before any work, told to
-// keep the cookie the refusal sets, and the retry with that cookie and the
-// same key places exactly one order.
-func TestCheckoutWithoutShopperIsRefused(t *testing.T) {
+// Checkout belongs to an account. A client without a session (a guest, a
+// script, a browser that blocks cookies, a forged or revoked cookie) is
+// refused with signin_required before any work, however often it sends;
+// signed in, one Idempotency-Key places exactly one order, and the key is
+// the account's: the same key sent from the account's other device
+// replays that order instead of placing a second.
+func TestCheckoutNeedsSignIn(t *testing.T) {
 	eachStore(t, func(t *testing.T, kind string) {
 		env := newEnvOn(t, kind, nil)
 		body := checkoutBody(shop.LineRequest{ProductID: "dell-inspiron-15", Quantity: 1})
 		client := env.cookieless()
-		var issued string
 		for i := range 3 {
 			r := client.checkout("same-key", body)
-			if r.status != http.StatusUnauthorized || r.errCode(t) != shop.ESHOPPERREQUIRED {
-				t.Fatalf("send %d without a cookie: %d %s", i+1, r.status, r.body)
-			}
-			if !strings.Contains(string(r.body), fshttp.ShopperCookie) || !strings.Contains(string(r.body), "Idempotency-Key") {
-				t.Fatalf("the message must say what to do: %s", r.body)
-			}
-			for _, c := range (&http.Response{Header: r.header}).Cookies() {
-				if c.Name == fshttp.ShopperCookie {
-					issued = c.Value
-				}
-			}
-			if issued == "" {
-				t.Fatalf("the refusal must set the %s cookie: %v", fshttp.ShopperCookie, r.header)
+			if r.status != http.StatusUnauthorized || r.errCode(t) != shop.ESIGNINREQUIRED {
+				t.Fatalf("send %d without a session: %d %s", i+1, r.status, r.body)
 			}
 		}
+		// Even a body that is not JSON: the sign-in comes first.
+		if r := client.checkout("same-key", "{"); r.status != http.StatusUnauthorized {
+			t.Fatalf("a malformed body without a session: %d %s", r.status, r.body)
+		}
 		// A forged or truncated cookie is no identity either.
-		bad := map[string]string{"Idempotency-Key": "same-key", "Cookie": fshttp.ShopperCookie + "=not-a-token"}
-		if r := client.do("POST", "/api/checkout", body, bad); r.status != http.StatusUnauthorized {
-			t.Fatalf("with an invalid cookie: %d %s", r.status, r.body)
+		for _, forged := range []string{"not-a-token", strings.Repeat("A", 43)} {
+			bad := map[string]string{"Idempotency-Key": "same-key", "Cookie": fshttp.SessionCookie + "=" + forged}
+			if r := client.do("POST", "/api/checkout", body, bad); r.status != http.StatusUnauthorized || r.errCode(t) != shop.ESIGNINREQUIRED {
+				t.Fatalf("with a forged cookie %q: %d %s", forged, r.status, r.body)
+			}
 		}
 		if p, _ := env.store.GetProduct(t.Context(), "dell-inspiron-15"); p.Stock != 100 {
 			t.Fatalf("refused checkouts took stock: %d left", p.Stock)
 		}
 
-		withCookie := map[string]string{"Idempotency-Key": "same-key", "Cookie": fshttp.ShopperCookie + "=" + issued}
-		first := client.do("POST", "/api/checkout", body, withCookie)
-		again := client.do("POST", "/api/checkout", body, withCookie)
-		var a, b orderBody
+		phone := env.shopper()
+		first := phone.checkout("same-key", body)
+		again := phone.checkout("same-key", body)
+		laptop := phone.device().checkout("same-key", body)
+		var a, b, c orderBody
 		first.decode(t, &a)
 		again.decode(t, &b)
+		laptop.decode(t, &c)
 		if first.status != 201 || again.status != 201 || a.Order.ID != b.Order.ID || again.header.Get("Idempotent-Replayed") != "true" {
-			t.Fatalf("with the issued cookie: %d %s, then %d %s", first.status, first.body, again.status, again.body)
+			t.Fatalf("signed in: %d %s, then %d %s", first.status, first.body, again.status, again.body)
+		}
+		if laptop.status != 201 || c.Order.ID != a.Order.ID || laptop.header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("the same key from the account's other device: %d %s; want the replay of %s", laptop.status, laptop.body, a.Order.ID)
 		}
 		if p, _ := env.store.GetProduct(t.Context(), "dell-inspiron-15"); p.Stock != 99 {
 			t.Fatalf("stock %d, want 99: one order for one key", p.Stock)
 		}
+		// Another account's identical key is its own order.
+		if r := env.shopper().checkout("same-key", body); r.status != 201 || r.header.Get("Idempotent-Replayed") != "" {
+			t.Fatalf("another account, same key: %d %s", r.status, r.body)
+		}
 		m := scrape(t, env)
-		for _, want := range []string{"flashscale_orders_placed_total 1\n", `flashscale_checkout_rejections_total{reason="invalid"} 4`} {
+		for _, want := range []string{"flashscale_orders_placed_total 2\n", `flashscale_checkout_rejections_total{reason="invalid"} 6`} {
 			if !strings.Contains(m, want) {
 				t.Errorf("metrics lack %q", want)
 			}

@@ -3,7 +3,9 @@ package http
 import (
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -12,25 +14,27 @@ import (
 
 // codeStatus is the one table mapping domain error codes to HTTP statuses.
 var codeStatus = map[string]int{
-	shop.EMALFORMED:       http.StatusBadRequest,
-	shop.EKEYREQUIRED:     http.StatusBadRequest,
-	shop.EUNAUTHORIZED:    http.StatusUnauthorized,
-	shop.ENOTFOUND:        http.StatusNotFound,
-	shop.EADMINDISABLED:   http.StatusNotFound,
-	shop.EMETHOD:          http.StatusMethodNotAllowed,
-	shop.ECONFLICT:        http.StatusConflict,
-	shop.ESOLDOUT:         http.StatusConflict,
-	shop.ESALEINACTIVE:    http.StatusConflict,
-	shop.ELIMIT:           http.StatusConflict,
-	shop.ETOOLARGE:        http.StatusRequestEntityTooLarge,
-	shop.EUNSUPPORTED:     http.StatusUnsupportedMediaType,
-	shop.EINVALID:         http.StatusUnprocessableEntity,
-	shop.EIDEMPOTENCY:     http.StatusUnprocessableEntity,
-	shop.EINTERNAL:        http.StatusInternalServerError,
-	shop.EOVERLOADED:      http.StatusServiceUnavailable,
-	shop.EUNAVAILABLE:     http.StatusServiceUnavailable,
-	shop.ESHOPPERREQUIRED: http.StatusUnauthorized,
-	shop.EORIGIN:          http.StatusForbidden,
+	shop.EMALFORMED:      http.StatusBadRequest,
+	shop.EKEYREQUIRED:    http.StatusBadRequest,
+	shop.EUNAUTHORIZED:   http.StatusUnauthorized,
+	shop.ENOTFOUND:       http.StatusNotFound,
+	shop.EADMINDISABLED:  http.StatusNotFound,
+	shop.EMETHOD:         http.StatusMethodNotAllowed,
+	shop.ECONFLICT:       http.StatusConflict,
+	shop.ESOLDOUT:        http.StatusConflict,
+	shop.ESALEINACTIVE:   http.StatusConflict,
+	shop.ELIMIT:          http.StatusConflict,
+	shop.ETOOLARGE:       http.StatusRequestEntityTooLarge,
+	shop.EUNSUPPORTED:    http.StatusUnsupportedMediaType,
+	shop.EINVALID:        http.StatusUnprocessableEntity,
+	shop.EIDEMPOTENCY:    http.StatusUnprocessableEntity,
+	shop.EINTERNAL:       http.StatusInternalServerError,
+	shop.EOVERLOADED:     http.StatusServiceUnavailable,
+	shop.EUNAVAILABLE:    http.StatusServiceUnavailable,
+	shop.ESIGNINREQUIRED: http.StatusUnauthorized,
+	shop.EBADCREDENTIALS: http.StatusUnauthorized,
+	shop.ERATELIMITED:    http.StatusTooManyRequests,
+	shop.EORIGIN:         http.StatusForbidden,
 }
 
 // ErrorStatus returns the HTTP status for a domain error code.
@@ -64,7 +68,10 @@ func (s *Server) writeError(c *gin.Context, err error) {
 		s.log.WarnContext(c.Request.Context(), "store unavailable",
 			slog.String("route", routeOf(c)), slog.String("method", c.Request.Method), slog.Any("err", err))
 	}
-	if status == http.StatusServiceUnavailable {
+	switch {
+	case e.RetryAfter > 0:
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	case status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests:
 		c.Header("Retry-After", "1")
 	}
 	c.AbortWithStatusJSON(status, errorBody{Error: e})

@@ -1,5 +1,11 @@
 package http
 
+import (
+	"time"
+
+	"github.com/flashscale/flashscale/service/config"
+)
+
 // HoldCheckoutSlots takes n admission slots, as n slow checkouts would, so
 // tests can drive the shedding path deterministically.
 func (s *Server) HoldCheckoutSlots(n int) (release func()) {
@@ -16,3 +22,23 @@ func (s *Server) HoldCheckoutSlots(n int) (release func()) {
 		}
 	}
 }
+
+// HoldHashSlots takes every password-hashing slot, as a flood of sign-ins
+// would, so tests can drive the hashing limit deterministically.
+func (s *Server) HoldHashSlots() (release func()) {
+	n := cap(s.hashes.slots)
+	for range n {
+		s.hashes.slots <- struct{}{}
+	}
+	return func() {
+		for range n {
+			s.hashes.release()
+		}
+	}
+}
+
+// Config is the server's configuration.
+func (s *Server) Config() config.Config { return s.cfg }
+
+// Now is the server's clock.
+func (s *Server) Now() time.Time { return s.now() }

@@ -22,6 +22,7 @@ type metrics struct {
 	checkoutLatency *prometheus.HistogramVec
 	stock           *prometheus.GaugeVec
 	buildInfo       *prometheus.GaugeVec
+	signins         *prometheus.CounterVec
 }
 
 // newMetrics registers the service's metrics on reg. It is not global so
@@ -66,10 +67,17 @@ func newMetrics(reg prometheus.Registerer, version, color, commit string) *metri
 			Name: "flashscale_build_info",
 			Help: "Always 1; labels say which build and colour this instance runs.",
 		}, []string{"version", "color", "commit"}),
+		signins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "flashscale_signins_total",
+			Help: "Registrations and sign-in attempts, by outcome (registered, signed_in, invalid_credentials, rate_limited).",
+		}, []string{"outcome"}),
 	}
 	reg.MustRegister(m.requests, m.duration, m.inFlight, m.ordersPlaced, m.unitsSold,
-		m.rejections, m.checkoutLatency, m.stock, m.buildInfo,
+		m.rejections, m.checkoutLatency, m.stock, m.buildInfo, m.signins,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, o := range []string{"registered", "signed_in", "invalid_credentials", "rate_limited"} {
+		m.signins.WithLabelValues(o)
+	}
 	for _, r := range rejectionReasons {
 		m.rejections.WithLabelValues(r)
 	}

@@ -12,6 +12,11 @@ import (
 // listOrders returns the caller's orders, newest first; nextCursor is set
 // when there may be more.
 func (s *Server) listOrders(c *gin.Context) {
+	shopper, err := s.requireShopper(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
 	page := shop.OrderPage{Limit: shop.DefaultPageSize}
 	fields := map[string]string{}
 	if v := c.Query("limit"); v != "" {
@@ -32,7 +37,7 @@ func (s *Server) listOrders(c *gin.Context) {
 		s.writeError(c, &shop.Error{Code: shop.EINVALID, Message: "Invalid order listing parameters.", Fields: fields})
 		return
 	}
-	orders, err := s.store.ListOrders(c, shopperID(c), page)
+	orders, err := s.store.ListOrders(c, shopper, page)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -46,7 +51,12 @@ func (s *Server) listOrders(c *gin.Context) {
 
 // getOrder returns one of the caller's orders; anybody else's is a 404.
 func (s *Server) getOrder(c *gin.Context) {
-	o, err := s.store.GetOrder(c, shopperID(c), c.Param("id"))
+	shopper, err := s.requireShopper(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	o, err := s.store.GetOrder(c, shopper, c.Param("id"))
 	if err != nil {
 		s.writeError(c, err)
 		return

@@ -137,15 +137,23 @@ func (s *Server) getProduct(c *gin.Context) {
 const purchasesTimeout = 500 * time.Millisecond
 
 // purchases returns the units the caller bought of the products, or nil
-// when the store cannot say in time. A shopper whose cookie was just
-// issued has bought nothing, which needs no store read.
+// when the store cannot say in time. A guest has bought nothing (checkout
+// needs an account), which needs no store read.
 func (s *Server) purchases(c *gin.Context, ids []string) map[string]int {
-	if len(ids) == 0 || c.GetBool(newShopperKey) {
+	if len(ids) == 0 {
 		return map[string]int{}
 	}
 	ctx, cancel := context.WithTimeout(c, purchasesTimeout)
 	defer cancel()
-	bought, err := s.store.PurchasedUnits(ctx, shopperID(c), ids)
+	ss, err := s.session(c, ctx)
+	if err != nil {
+		s.log.WarnContext(c, "reading a session failed; caps are left to checkout", slog.Any("err", err))
+		return nil
+	}
+	if ss == nil {
+		return map[string]int{}
+	}
+	bought, err := s.store.PurchasedUnits(ctx, ss.Account.ShopperID, ids)
 	if err != nil {
 		s.log.WarnContext(c, "reading a shopper's purchases failed; caps are left to checkout", slog.Any("err", err))
 		return nil

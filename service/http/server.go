@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -46,10 +47,15 @@ type Server struct {
 	metrics   *metrics
 	catalog   *catalog
 	admission *admission
-	engine    *gin.Engine
-	now       func() time.Time
-	started   time.Time
-	draining  atomic.Bool
+	// hashes bounds concurrent argon2id hashes (19 MiB each), so a flood
+	// of sign-ins queues briefly and is then shed instead of taking all
+	// memory and CPU.
+	hashes       *admission
+	signinLimits *signinLimits
+	engine       *gin.Engine
+	now          func() time.Time
+	started      time.Time
+	draining     atomic.Bool
 }
 
 // New builds the server. Call Start to begin refreshing the catalog.
@@ -76,8 +82,19 @@ func New(o Options) *Server {
 	s.catalog = newCatalog(s.store, s.metrics, o.Logger)
 	s.admission = newAdmission(o.Config.CheckoutMaxInFlight, o.Config.CheckoutQueueWait)
 	registerAdmission(o.Registry, s.admission)
+	hashes := o.Config.PasswordHashes
+	if hashes <= 0 {
+		hashes = runtime.GOMAXPROCS(0)
+	}
+	s.hashes = newAdmission(hashes, hashQueueWait)
+	s.signinLimits = newSigninLimits(o.Config.SigninPerAccount, o.Config.SigninPerAddress)
+	csrf := s.newCSRF(o.Config.AllowedOrigins)
 
 	e := gin.New()
+	// The client address the sign-in limit counts: X-Forwarded-For only
+	// from the configured proxies (Gin trusts every peer by default, which
+	// would let any client pick its own address). Config validated them.
+	_ = e.SetTrustedProxies(o.Config.TrustedProxies)
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	// Gin would answer /api/products/ with a 301 and an HTML body; an API
@@ -90,19 +107,24 @@ func New(o Options) *Server {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry})))
 
-	api := e.Group("/api", s.validParams, s.shopper)
+	api := e.Group("/api", s.validParams, csrf)
 	api.GET("/products", s.listProducts)
 	api.GET("/products/:id", s.getProduct)
 	api.POST("/cart/quote", s.quoteCart)
 	api.POST("/checkout", s.checkout)
 	api.GET("/orders", s.listOrders)
 	api.GET("/orders/:id", s.getOrder)
+	api.POST("/accounts", s.register)
+	api.GET("/session", s.getSession)
+	api.POST("/session", s.signIn)
+	api.DELETE("/session", s.signOut)
 	api.GET("/build-info", s.buildInfo)
 	api.GET("/health", s.health)
 
 	admin := api.Group("/admin", s.requireAdmin)
 	admin.PUT("/products/:id/stock", s.setStock)
 	admin.PUT("/products/:id/sale", s.setSale)
+	admin.PUT("/products/:id/limit", s.setLimit)
 	admin.POST("/orders/:id/advance", s.advanceOrder)
 
 	e.NoMethod(func(c *gin.Context) {
@@ -120,6 +142,12 @@ func New(o Options) *Server {
 	s.engine = e
 	return s
 }
+
+// hashQueueWait is how long a sign-in waits for a hashing slot before it
+// is shed with 503 and Retry-After.
+const hashQueueWait = time.Second
+
+func (s *Server) signinMetric(outcome string) { s.metrics.signins.WithLabelValues(outcome).Inc() }
 
 // isReserved reports paths that must never fall back to the web shop's
 // index.html: a typo in an API call must be a JSON 404, not a 200 page.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -85,6 +87,7 @@ func newEnvStore(t *testing.T, kind string, mod func(*config.Config), wrap func(
 		t.Fatal(err)
 	}
 	cfg.DataDir = t.TempDir()
+	cfg.TrustedProxies = []string{"127.0.0.1/32", "::1/128"}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -141,25 +144,50 @@ func testShop() *web.Handler {
 
 // shopper is a browser-like client with its own cookie jar.
 type shopper struct {
-	env    *testEnv
-	client *http.Client
+	env             *testEnv
+	client          *http.Client
+	email, password string // of its account, when it has one
+	// addr is the client address it sends as X-Forwarded-For (the test
+	// server trusts loopback as its proxy): each account its own, as
+	// shoppers on their own networks, so the per-address sign-in limit
+	// counts them apart.
+	addr string
 }
 
 // newcomer is a browser-like client with its own cookie jar, on its first
-// visit: it has no fs_shopper cookie yet.
+// visit: a guest, with no session.
 func (e *testEnv) newcomer() *shopper {
 	jar, _ := cookiejar.New(nil)
 	return &shopper{env: e, client: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
 }
 
-// shopper has been to the shop before (it read the build info, as the web
-// shop reads the catalog), so it holds its fs_shopper cookie.
+// shopper has registered an account of its own and is signed in: its jar
+// holds the fs_session cookie, as a browser's would.
 func (e *testEnv) shopper() *shopper {
+	e.t.Helper()
 	s := e.newcomer()
-	if r := s.do("GET", "/api/build-info", nil, nil); r.status != http.StatusOK {
-		e.t.Fatalf("build-info: %d %s", r.status, r.body)
+	n := shopperSeq.Add(1)
+	s.email = fmt.Sprintf("shopper-%d@example.in", n)
+	s.addr = fmt.Sprintf("198.51.%d.%d", n/250%250, n%250+1)
+	s.password = "correct horse battery"
+	if r := s.do("POST", "/api/accounts", map[string]string{"email": s.email, "password": s.password, "name": "Asha Rao"}, nil); r.status != http.StatusCreated {
+		e.t.Fatalf("register: %d %s", r.status, r.body)
 	}
 	return s
+}
+
+var shopperSeq atomic.Int64
+
+// device is another browser of s's account: a jar of its own, signed in
+// with s's email and password.
+func (s *shopper) device() *shopper {
+	s.env.t.Helper()
+	d := s.env.newcomer()
+	d.email, d.password, d.addr = s.email, s.password, s.addr
+	if r := d.do("POST", "/api/session", map[string]string{"email": s.email, "password": s.password}, nil); r.status != http.StatusOK {
+		s.env.t.Fatalf("sign in: %d %s", r.status, r.body)
+	}
+	return d
 }
 
 // cookieless is an API client that keeps no cookies, like a script or a
@@ -212,6 +240,9 @@ func (s *shopper) do(method, path string, body any, hdr map[string]string) resp 
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if s.addr != "" {
+		req.Header.Set("X-Forwarded-For", s.addr)
+	}
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
@@ -237,7 +268,7 @@ func (s *shopper) checkout(key string, body any) resp {
 }
 
 func (e *testEnv) admin(method, path string, body any) resp {
-	return e.shopper().do(method, path, body, map[string]string{"Authorization": "Bearer " + adminToken})
+	return e.newcomer().do(method, path, body, map[string]string{"Authorization": "Bearer " + adminToken})
 }
 
 // Every error the application writes under /api is the JSON envelope: a

@@ -62,9 +62,19 @@ func GetProduct(ctx context.Context, baseURL, id string) (Product, error) {
 
 // SetStock sets a product's stock through the admin API.
 func SetStock(ctx context.Context, baseURL, token, id string, stock int) error {
-	body, _ := json.Marshal(map[string]int{"stock": stock})
+	return adminPut(ctx, baseURL, token, id, "stock", map[string]int{"stock": stock})
+}
+
+// SetLimit sets a product's per-shopper cap through the admin API; 0 is
+// none.
+func SetLimit(ctx context.Context, baseURL, token, id string, maxPerShopper int) error {
+	return adminPut(ctx, baseURL, token, id, "limit", map[string]int{"maxPerShopper": maxPerShopper})
+}
+
+func adminPut(ctx context.Context, baseURL, token, id, what string, v any) error {
+	body, _ := json.Marshal(v)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut,
-		baseURL+"/api/admin/products/"+url.PathEscape(id)+"/stock", bytes.NewReader(body))
+		baseURL+"/api/admin/products/"+url.PathEscape(id)+"/"+what, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -77,7 +87,7 @@ func SetStock(ctx context.Context, baseURL, token, id string, stock int) error {
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(res.Body)
-		return fmt.Errorf("setting stock of %s: %d %s", id, res.StatusCode, b)
+		return fmt.Errorf("setting %s of %s: %d %s", what, id, res.StatusCode, b)
 	}
 	return nil
 }

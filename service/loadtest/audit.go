@@ -183,7 +183,7 @@ func getAs(ctx context.Context, client *http.Client, u, token string, into any) 
 		return 0, err
 	}
 	if token != "" {
-		req.AddCookie(&http.Cookie{Name: shopperCookie, Value: token})
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
 	}
 	res, err := client.Do(req)
 	if err != nil {

@@ -29,7 +29,7 @@ import (
 // then drives a multiple of it.
 type CheckoutLoad struct {
 	BaseURL string
-	// Clients each hold one connection and one shopper cookie at a time.
+	// Clients each hold one connection and one signed-in account at a time.
 	Clients  int
 	Duration time.Duration
 	// Warmup is left out of the latency and throughput statistics (not
@@ -39,8 +39,8 @@ type CheckoutLoad struct {
 	// day everyone wants the same product.
 	ProductID string
 	// PerShopper is how many units a shopper buys before its client makes
-	// way for a new shopper (a fresh cookie): the product's maxPerShopper,
-	// so no shopper runs into the purchase limit.
+	// way for a new shopper (a new account, registered on the spot): the
+	// product's maxPerShopper, so no shopper runs into the purchase limit.
 	PerShopper int
 	// MaxShedRetries is how often a purchase shed with 503 overloaded is
 	// retried with the same Idempotency-Key before the client gives up
@@ -84,7 +84,7 @@ func (c *CheckoutLoad) validate() error {
 }
 
 // PlacedOrder is an order the server confirmed with 201, with what the
-// audit needs to find it again: the cookie of the shopper who placed it.
+// audit needs to find it again: the session of the account that placed it.
 type PlacedOrder struct {
 	ID             string
 	IdempotencyKey string
@@ -190,11 +190,29 @@ func RunCheckouts(ctx context.Context, cfg CheckoutLoad) (*CheckoutResult, error
 	runCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 
+	// Every client's first shopper registers before the clock starts: a
+	// registration is an argon2id hash, which is not what this measures.
 	clients := make([]*checkoutClient, cfg.Clients)
-	var wg sync.WaitGroup
 	for i := range clients {
-		c := newCheckoutClient(&cfg, i, start, measureFrom, deadline)
-		clients[i] = c
+		clients[i] = newCheckoutClient(&cfg, i, start, measureFrom, deadline)
+	}
+	var signUp sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for _, c := range clients {
+		signUp.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			c.signUp(ctx)
+		})
+	}
+	signUp.Wait()
+	start = time.Now()
+	measureFrom, deadline = start.Add(cfg.Warmup), start.Add(cfg.Duration)
+	runCtx, cancel = context.WithDeadline(ctx, deadline)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		c.start, c.measureFrom, c.deadline = start, measureFrom, deadline
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -257,8 +275,9 @@ type checkoutClient struct {
 	timeline                     []int64
 	timer                        *time.Timer
 
-	token  string // fs_shopper of the current shopper; "" until the server issues one
-	bought int    // units the current shopper has bought
+	token    string // fs_session of the current shopper's account; "" before it registers
+	bought   int    // units the current shopper has bought
+	shoppers int    // accounts this client registered
 
 	created, replayed, shed, allShed, errors, gaveUp, abandoned int64
 	conflicts                                                   map[string]int64
@@ -295,6 +314,9 @@ func (c *checkoutClient) run(reqCtx, runCtx context.Context) {
 	for runCtx.Err() == nil && time.Now().Before(c.deadline) {
 		if c.bought >= c.cfg.PerShopper {
 			c.token, c.bought = "", 0 // the next shopper takes this client's place
+		}
+		if c.token == "" && !c.signUp(reqCtx) {
+			return
 		}
 		if !c.purchase1(reqCtx, body) {
 			return
@@ -338,8 +360,6 @@ func (c *checkoutClient) purchase1(ctx context.Context, body []byte) bool {
 			return true
 		}
 		switch a.status {
-		case http.StatusUnauthorized: // shopper_required: now with the cookie
-			continue
 		case http.StatusCreated:
 			c.bought++
 			sec := int(sent.Sub(c.start) / time.Second)
@@ -410,7 +430,7 @@ func (c *checkoutClient) do(ctx context.Context, key string, body []byte) attemp
 	req.Header.Set("Idempotency-Key", key)
 	sent := c.token
 	if c.token != "" {
-		req.AddCookie(&http.Cookie{Name: shopperCookie, Value: c.token})
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.token})
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
@@ -420,13 +440,6 @@ func (c *checkoutClient) do(ctx context.Context, key string, body []byte) attemp
 	res.Body.Close()
 	if err != nil {
 		return attempt{err: "reading body: " + transportError(err)}
-	}
-	// The server issues a cookie on the new shopper's first request, even
-	// one it sheds; the retry and every later purchase carry it.
-	for _, ck := range res.Cookies() {
-		if ck.Name == shopperCookie && ck.Value != "" {
-			c.token = ck.Value
-		}
 	}
 	a := attempt{status: res.StatusCode, code: errorCode(b), retryAfter: res.Header.Get("Retry-After"),
 		replayed: res.Header.Get("Idempotent-Replayed") == "true"}
@@ -443,17 +456,8 @@ func (c *checkoutClient) do(ctx context.Context, key string, body []byte) attemp
 		if a.units != 1 || len(o.Order.Items) != 1 {
 			a.err = fmt.Sprintf("bought 1 unit of %s, order %s has %+v", c.cfg.ProductID, a.orderID, o.Order.Items)
 		}
-		if c.token == "" {
-			a.err = "201 but the server never issued a shopper cookie"
-		}
-	case a.status == http.StatusUnauthorized && a.code == shop.ESHOPPERREQUIRED:
-		// A new shopper's first checkout: the server refuses it before any
-		// work and issues the cookie; the retry carries it, same key.
-		switch {
-		case sent != "":
-			a.err = "401 shopper_required although the shopper cookie was sent"
-		case c.token == "":
-			a.err = "401 shopper_required without a shopper cookie to keep"
+		if sent == "" {
+			a.err = "201 for a checkout sent without a session"
 		}
 	case a.status == http.StatusConflict && a.code != "":
 	case a.status == http.StatusServiceUnavailable && a.code == shop.EOVERLOADED:
@@ -469,7 +473,39 @@ func (c *checkoutClient) do(ctx context.Context, key string, body []byte) attemp
 	return a
 }
 
-const shopperCookie = "fs_shopper"
+// signUp registers a new account for the client's next shopper and keeps
+// its session; a shed registration is retried after Retry-After. It
+// reports false when the client cannot go on (a failure, counted, or the
+// end of the run).
+func (c *checkoutClient) signUp(ctx context.Context) bool {
+	c.shoppers++
+	email := fmt.Sprintf("overload-%d-%d-%s@example.com", c.n, c.shoppers, crand.Text()[:10])
+	for sheds := 0; ; sheds++ {
+		tok, r, err := registerAccount(ctx, c.http, c.cfg.BaseURL, email, fmt.Sprintf("Overload Shopper %d", c.n), clientAddress(c.n))
+		switch {
+		case err != nil:
+			c.errors++
+			c.samples["registering: "+transportError(err)]++
+			return false
+		case r.status == http.StatusCreated && tok != "":
+			c.token, c.bought = tok, 0
+			return true
+		case r.status == http.StatusServiceUnavailable && sheds < c.cfg.MaxShedRetries:
+			wait := RetryAfter(r.header.Get("Retry-After"), c.cfg.MaxShedWait)
+			c.timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				c.timer.Stop()
+				return false
+			case <-c.timer.C:
+			}
+		default:
+			c.errors++
+			c.samples[fmt.Sprintf("registering: %d %s", r.status, errorCode(r.body))]++
+			return false
+		}
+	}
+}
 
 type orderBody struct {
 	ID    string `json:"id"`

@@ -49,6 +49,10 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Seed makes the shoppers' choices reproducible.
 	Seed uint64
+	// SignUpConcurrency is how many shoppers register at once before the
+	// sale; each registration is one argon2id hash on the server, which
+	// runs GOMAXPROCS of them at a time and sheds what waits over 1 s.
+	SignUpConcurrency int
 }
 
 // DefaultConfig is the sale-day shopper of the Locust test.
@@ -58,7 +62,7 @@ func DefaultConfig(baseURL string, users int, duration time.Duration) Config {
 		RampUp:   min(10*time.Second, duration/4),
 		ThinkMin: time.Second, ThinkMax: 3 * time.Second,
 		HotRatio: 0.25, MaxShedRetries: 3, MaxShedWait: 10 * time.Second,
-		RequestTimeout: 30 * time.Second, Seed: 1,
+		RequestTimeout: 30 * time.Second, Seed: 1, SignUpConcurrency: 4,
 	}
 }
 
@@ -79,31 +83,50 @@ func (c *Config) validate() error {
 	if c.HotRatio < 0 || c.HotRatio > 1 {
 		errs = append(errs, fmt.Errorf("hot ratio %g: want 0-1", c.HotRatio))
 	}
+	if c.SignUpConcurrency < 1 {
+		errs = append(errs, fmt.Errorf("sign-up concurrency %d: want at least 1", c.SignUpConcurrency))
+	}
 	if c.MaxShedRetries < 0 || c.RequestTimeout <= 0 || c.MaxShedWait <= 0 {
 		errs = append(errs, errors.New("shed retries, shed wait and request timeout must be positive"))
 	}
 	return errors.Join(errs...)
 }
 
-// Run drives cfg.Users shoppers until cfg.Duration has passed or ctx ends,
-// then lets in-flight requests finish and returns what happened. Shoppers
-// stop between actions: no request is cut off by the end of the run.
+// Run registers cfg.Users shoppers (each signed in, its session in its
+// own cookie jar, as a shopper who signed in before the sale), then drives
+// them until cfg.Duration has passed or ctx ends, lets in-flight requests
+// finish and returns what happened. Shoppers stop between actions: no
+// request is cut off by the end of the run. Duration and the sale's
+// statistics start after the sign-up.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("loadtest: %w", err)
 	}
 	rec := newRecorder()
+	shoppers := make([]*shopper, cfg.Users)
+	for i := range shoppers {
+		shoppers[i] = newShopper(&cfg, i, rec)
+	}
+	signUp := newRecorderOf(RouteAccounts)
+	signUpStart := time.Now()
+	signUpAll(ctx, shoppers, signUp, cfg.SignUpConcurrency)
+	signUpElapsed := time.Since(signUpStart)
+
 	start := time.Now()
 	deadline := start.Add(cfg.Duration)
 	runCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 
 	var wg sync.WaitGroup
-	for i := range cfg.Users {
+	for i, s := range shoppers {
+		if !s.signedIn {
+			continue // counted as a sign-up failure; it cannot check out
+		}
 		delay := time.Duration(int64(cfg.RampUp) * int64(i) / int64(cfg.Users))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer s.close()
 			t := time.NewTimer(delay)
 			defer t.Stop()
 			select {
@@ -111,17 +134,43 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				return
 			case <-t.C:
 			}
-			s := newShopper(&cfg, i, rec, deadline)
-			defer s.close()
+			s.deadline = deadline
 			s.run(ctx, runCtx)
 		}()
 	}
 	wg.Wait()
-	return rec.result(cfg.Users, time.Since(start)), nil
+	res := rec.result(cfg.Users, time.Since(start))
+	su := signUp.result(cfg.Users, signUpElapsed)
+	res.SignUp, res.SignUpElapsed = su.Route(RouteAccounts), signUpElapsed
+	for _, e := range su.ErrorSamples {
+		res.ErrorSamples = append(res.ErrorSamples, e)
+	}
+	return res, nil
+}
+
+// signUpAll registers the shoppers, n at a time.
+func signUpAll(ctx context.Context, shoppers []*shopper, rec *recorder, n int) {
+	next := make(chan *shopper)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			for s := range next {
+				s.signUp(ctx, rec)
+			}
+		})
+	}
+	for _, s := range shoppers {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- s
+	}
+	close(next)
+	wg.Wait()
 }
 
 // newClient gives one shopper its own connection and its own cookie jar
-// for fs_shopper.
+// for fs_session.
 func newClient(cfg *Config) *http.Client {
 	jar, _ := cookiejar.New(nil) // never fails without options
 	return newConnClient(cfg.RequestTimeout, jar)

@@ -59,8 +59,12 @@ func TestShoppersAgainstRealServer(t *testing.T) {
 			loadtest.WriteTable(&table, res)
 			t.Logf("\n%s", &table)
 
-			if n := res.Total.Failed(); n != 0 {
+			if n := res.Failed(); n != 0 {
 				t.Errorf("%d failed requests", n)
+			}
+			// Every shopper registered (signed in) before the sale.
+			if s := res.SignUp; s.OK != 20 || s.Requests != 20 {
+				t.Errorf("sign-up: %d of 20 registered (%d responses)", s.OK, s.Requests)
 			}
 			for _, route := range loadtest.Routes {
 				if s := res.Route(route); s.OK == 0 {
@@ -93,24 +97,29 @@ func TestShoppersAgainstRealServer(t *testing.T) {
 }
 
 // fakeShop answers like the API except where a test says otherwise, and
-// records which connection carried which shopper cookie.
+// records which connection carried which session cookie (the one
+// registration set).
 type fakeShop struct {
 	checkoutStatus int // what POST /api/checkout answers
 	shedQuotes     bool
 
 	mu          sync.Mutex
 	next        int
+	registered  int
 	cookieConns map[string]map[string]bool // cookie -> remote addrs
 	connCookies map[string]map[string]bool // remote addr -> cookies
 }
 
 func (f *fakeShop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
-	c, err := r.Cookie("fs_shopper")
-	if err != nil {
+	c, err := r.Cookie("fs_session")
+	if r.URL.Path == "/api/accounts" {
 		f.next++
-		c = &http.Cookie{Name: "fs_shopper", Value: fmt.Sprintf("shopper-%d", f.next), Path: "/"}
+		c = &http.Cookie{Name: "fs_session", Value: fmt.Sprintf("shopper-%d", f.next), Path: "/"}
 		http.SetCookie(w, c)
+		f.registered++
+	} else if err != nil {
+		c = &http.Cookie{Name: "fs_session", Value: "none"}
 	}
 	if f.cookieConns[c.Value] == nil {
 		f.cookieConns[c.Value] = map[string]bool{}
@@ -131,6 +140,8 @@ func (f *fakeShop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return map[string]any{"error": map[string]string{"code": code, "message": code}}
 	}
 	switch {
+	case r.URL.Path == "/api/accounts":
+		reply(201, map[string]any{"account": map[string]string{"email": "e", "name": "n"}})
 	case r.URL.Path == "/api/products":
 		reply(200, map[string]any{"products": []map[string]any{{"id": "hot", "stock": 5}, {"id": "tv", "stock": 9}}})
 	case strings.HasPrefix(r.URL.Path, "/api/products/"):
@@ -190,6 +201,12 @@ func TestCountsWhatIsNotSuccess(t *testing.T) {
 
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.registered != users || res.SignUp.OK != users || res.SignUp.Failed() != 0 {
+		t.Errorf("%d users registered %d accounts (result: %+v); want one each before the sale", users, f.registered, res.SignUp)
+	}
+	if f.cookieConns["none"] != nil {
+		t.Errorf("requests without the session cookie from %v", f.cookieConns["none"])
+	}
 	if len(f.connCookies) != users || len(f.cookieConns) != users {
 		t.Errorf("%d users used %d connections and %d cookies; want one each", users, len(f.connCookies), len(f.cookieConns))
 	}

@@ -138,26 +138,33 @@ func TestAuditCatchesLostAndInventedOrders(t *testing.T) {
 
 // TestCheckoutClientRetriesShedWithSameKey checks the overload client
 // against a stub: a shed purchase is retried with the same key and the
-// cookie issued with the 503, a 503 without Retry-After and any other
+// session it registered, a 503 without Retry-After and any other
 // status are failures, and every 201 is kept for the audit.
 func TestCheckoutClientRetriesShedWithSameKey(t *testing.T) {
 	var mu sync.Mutex
 	attempts := map[string]int{}         // key -> attempts
 	cookies := map[string][]string{}     // key -> cookie sent per attempt
-	var keyShopper = map[string]string{} // key -> cookie issued with its first 503
+	var keyShopper = map[string]string{} // key -> session sent with its first 503
 	n := 0
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
 		key := r.Header.Get("Idempotency-Key")
 		attempts[key]++
+		if r.URL.Path == "/api/accounts" {
+			n++
+			http.SetCookie(w, &http.Cookie{Name: "fs_session", Value: fmt.Sprintf("shopper-%d", n)})
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprint(w, `{"account":{"email":"e","name":"n"}}`)
+			return
+		}
 		sent := ""
-		if ck, err := r.Cookie("fs_shopper"); err == nil {
+		if ck, err := r.Cookie("fs_session"); err == nil {
 			sent = ck.Value
 		} else {
-			n++
-			sent = fmt.Sprintf("shopper-%d", n)
-			http.SetCookie(w, &http.Cookie{Name: "fs_shopper", Value: sent})
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"error":{"code":"signin_required"}}`)
+			return
 		}
 		cookies[key] = append(cookies[key], sent)
 		w.Header().Set("Content-Type", "application/json")
@@ -200,7 +207,7 @@ func TestCheckoutClientRetriesShedWithSameKey(t *testing.T) {
 		if o.ID != "order-"+o.IdempotencyKey || attempts[o.IdempotencyKey] != 2 {
 			t.Errorf("order %s came with key %s after %d attempts", o.ID, o.IdempotencyKey, attempts[o.IdempotencyKey])
 		}
-		if c := cookies[o.IdempotencyKey]; len(c) != 2 || c[1] != keyShopper[o.IdempotencyKey] || o.ShopperToken != c[1] {
+		if c := cookies[o.IdempotencyKey]; len(c) != 2 || c[0] != c[1] || c[1] != keyShopper[o.IdempotencyKey] || o.ShopperToken != c[1] {
 			t.Errorf("key %s: cookies per attempt %v, order kept for shopper %q", o.IdempotencyKey, c, o.ShopperToken)
 		}
 	}

@@ -21,6 +21,11 @@ func WriteTable(w io.Writer, r *Result) {
 	}
 	row(r.Total)
 	tw.Flush()
+	if n := r.SignUp.Requests; n > 0 || r.SignUp.Errors > 0 {
+		fmt.Fprintf(w, "before the sale: %d registrations in %s (%.1f/s; one argon2id hash each), %d failed, p50 %s, p99 %s\n",
+			r.SignUp.OK, r.SignUpElapsed.Round(100*time.Millisecond), float64(r.SignUp.OK)/max(r.SignUpElapsed.Seconds(), 1e-9),
+			r.SignUp.Failed(), Millis(r.SignUp.Quantile(50)), Millis(r.SignUp.Quantile(99)))
+	}
 	if len(r.ErrorSamples) > 0 {
 		fmt.Fprintln(w, "failures:")
 		for i, e := range r.ErrorSamples {

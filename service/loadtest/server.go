@@ -89,6 +89,9 @@ func startOnce(ctx context.Context, o ServerOptions) (*Server, error) {
 		"PORT="+strconv.Itoa(port),
 		"FLASHSCALE_ADMIN_TOKEN="+s.AdminToken,
 		"DATABASE_URL="+o.DatabaseURL,
+		// The load tools send each shopper's own client address in
+		// X-Forwarded-For (clientAddress), as a load balancer would.
+		"FLASHSCALE_TRUSTED_PROXIES=127.0.0.1/32,::1/128",
 	)
 	if o.DataDir != "" {
 		env = append(env, "FLASHSCALE_DATA_DIR="+o.DataDir)

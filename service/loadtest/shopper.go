@@ -60,16 +60,18 @@ type shopper struct {
 	deadline time.Time
 	timer    *time.Timer
 
+	n        int
 	customer shop.Customer
+	signedIn bool
 	products []listedProduct
 	etag     string
 	orders   []string
 	bought   map[string]int
 }
 
-func newShopper(cfg *Config, n int, rec *recorder, deadline time.Time) *shopper {
+func newShopper(cfg *Config, n int, rec *recorder) *shopper {
 	return &shopper{
-		cfg: cfg, rec: rec, client: newClient(cfg), deadline: deadline,
+		cfg: cfg, rec: rec, client: newClient(cfg), n: n,
 		rng: rand.New(rand.NewPCG(cfg.Seed, uint64(n))),
 		customer: shop.Customer{
 			Name:    fmt.Sprintf("Load Shopper %d", n),
@@ -83,14 +85,37 @@ func newShopper(cfg *Config, n int, rec *recorder, deadline time.Time) *shopper 
 
 func (s *shopper) close() { s.client.CloseIdleConnections() }
 
+// signUp registers the shopper's account; the 201 signs it in (its cookie
+// jar keeps fs_session). A shed registration is retried like any shed
+// request; anything else is a failure, recorded in rec.
+func (s *shopper) signUp(ctx context.Context, rec *recorder) {
+	sale := s.rec
+	s.rec, s.reqCtx, s.deadline = rec, ctx, time.Now().Add(24*time.Hour)
+	s.timer = time.NewTimer(time.Hour)
+	s.timer.Stop()
+	defer func() { s.rec = sale }()
+	body, _ := json.Marshal(map[string]string{"email": s.customer.Email, "password": shopperPassword, "name": s.customer.Name})
+	r := s.call(RouteAccounts, http.MethodPost, "/api/accounts", body, nil, []int{http.StatusCreated}, false, func(r *reply) error {
+		for _, c := range (&http.Response{Header: r.header}).Cookies() {
+			if c.Name == sessionCookie && c.Value != "" {
+				return nil
+			}
+		}
+		return errors.New("201 without a session cookie")
+	})
+	s.signedIn = r != nil
+}
+
 // run is the closed loop: act, think, repeat, until runCtx ends. The first
 // action is a look at the catalog, as on a shopper's first page load.
 // Requests use reqCtx, which the end of the run does not cancel, so no
 // request is cut off half-way.
 func (s *shopper) run(reqCtx, runCtx context.Context) {
 	s.reqCtx = reqCtx
-	s.timer = time.NewTimer(time.Hour)
-	s.timer.Stop()
+	if s.timer == nil {
+		s.timer = time.NewTimer(time.Hour)
+		s.timer.Stop()
+	}
 	s.browse()
 	for s.think(runCtx) {
 		pick := s.rng.IntN(taskWeights)
@@ -145,6 +170,7 @@ func (s *shopper) call(route, method, path string, body []byte, header http.Head
 			s.rec.failure(route, "building request: "+err.Error(), true)
 			return nil
 		}
+		req.Header.Set("X-Forwarded-For", clientAddress(s.n))
 		for k, v := range header {
 			req.Header[k] = v
 		}
@@ -307,8 +333,8 @@ func (s *shopper) listOrders() {
 			if err := json.Unmarshal(r.body, &body); err != nil {
 				return fmt.Errorf("malformed order list: %v", err)
 			}
-			// Orders are per shopper: fewer than we placed means our cookie
-			// (our identity) or an order was lost.
+			// Orders are the account's: fewer than we placed means our
+			// session (our identity) or an order was lost.
 			if want := min(len(s.orders), ordersPage); len(body.Orders) < want {
 				return fmt.Errorf("listed %d orders, placed %d", len(body.Orders), len(s.orders))
 			}

@@ -90,9 +90,11 @@ type recorder struct {
 	bought  map[string]int64
 }
 
-func newRecorder() *recorder {
+func newRecorder() *recorder { return newRecorderOf(Routes...) }
+
+func newRecorderOf(routes ...string) *recorder {
 	r := &recorder{routes: map[string]*routeRecorder{}, samples: map[[2]string]int64{}, bought: map[string]int64{}}
-	for _, name := range Routes {
+	for _, name := range routes {
 		r.routes[name] = &routeRecorder{stats: RouteStats{Route: name, Latency: hdrhistogram.New(histMin, histMax, histDigits)}}
 	}
 	return r
@@ -207,7 +209,15 @@ type Result struct {
 	// UnitsBought is the units of each product in orders the server
 	// confirmed (201), for checking stock against orders afterwards.
 	UnitsBought map[string]int64
+	// SignUp is the registrations before the sale (RouteAccounts), not in
+	// Routes or Total: Elapsed and the sale's latencies start after it.
+	// Its failures are failures of the run all the same.
+	SignUp        RouteStats
+	SignUpElapsed time.Duration
 }
+
+// Failed is every failure of the run: the sale's and the sign-up's.
+func (r *Result) Failed() int64 { return r.Total.Failed() + r.SignUp.Failed() }
 
 // Route returns the statistics of one route.
 func (r *Result) Route(name string) RouteStats {

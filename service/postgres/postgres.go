@@ -338,6 +338,22 @@ func (s *Store) SetSaleWindow(ctx context.Context, id string, w shop.SaleWindow)
 	return p, nil
 }
 
+// SetMaxPerShopper sets a product's per-shopper cap (admin).
+func (s *Store) SetMaxPerShopper(ctx context.Context, id string, n int) (shop.Product, error) {
+	if err := shop.ValidateLimit(n); err != nil {
+		return shop.Product{}, err
+	}
+	if !storable(id) {
+		return shop.Product{}, errNoProduct
+	}
+	p, err := scanProduct(s.pool.QueryRow(ctx, `UPDATE products SET max_per_shopper = $2, updated_at = now()
+		WHERE id = $1 RETURNING `+productColumns, id, int32(n)))
+	if err != nil {
+		return shop.Product{}, translate(err, "Product not found.")
+	}
+	return p, nil
+}
+
 // PostgreSQL error codes this package reacts to.
 const (
 	pgUniqueViolation      = "23505"

@@ -69,6 +69,10 @@ func (t *deadlineStore) SetSaleWindow(ctx context.Context, id string, w SaleWind
 	return call(ctx, t.d, func(ctx context.Context) (Product, error) { return t.s.SetSaleWindow(ctx, id, w) })
 }
 
+func (t *deadlineStore) SetMaxPerShopper(ctx context.Context, id string, n int) (Product, error) {
+	return call(ctx, t.d, func(ctx context.Context) (Product, error) { return t.s.SetMaxPerShopper(ctx, id, n) })
+}
+
 // PlaceOrder: a checkout cut off by the deadline may still commit (a
 // PostgreSQL batch finishes on its own); the retry the 503 asks for, with
 // the same Idempotency-Key, then replays that order.
@@ -100,4 +104,34 @@ func (t *deadlineStore) PurchasedUnits(ctx context.Context, shopperID string, pr
 	return call(ctx, t.d, func(ctx context.Context) (map[string]int, error) {
 		return t.s.PurchasedUnits(ctx, shopperID, productIDs)
 	})
+}
+
+func (t *deadlineStore) CreateAccount(ctx context.Context, a Account) error {
+	_, err := call(ctx, t.d, func(ctx context.Context) (struct{}, error) { return struct{}{}, t.s.CreateAccount(ctx, a) })
+	return err
+}
+
+func (t *deadlineStore) AccountByEmail(ctx context.Context, email string) (Account, error) {
+	return call(ctx, t.d, func(ctx context.Context) (Account, error) { return t.s.AccountByEmail(ctx, email) })
+}
+
+func (t *deadlineStore) CreateSession(ctx context.Context, s Session) error {
+	_, err := call(ctx, t.d, func(ctx context.Context) (struct{}, error) { return struct{}{}, t.s.CreateSession(ctx, s) })
+	return err
+}
+
+func (t *deadlineStore) GetSession(ctx context.Context, tokenHash string, now time.Time) (Session, error) {
+	return call(ctx, t.d, func(ctx context.Context) (Session, error) { return t.s.GetSession(ctx, tokenHash, now) })
+}
+
+func (t *deadlineStore) TouchSession(ctx context.Context, tokenHash string, idleExpiresAt time.Time) error {
+	_, err := call(ctx, t.d, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, t.s.TouchSession(ctx, tokenHash, idleExpiresAt)
+	})
+	return err
+}
+
+func (t *deadlineStore) DeleteSession(ctx context.Context, tokenHash string) error {
+	_, err := call(ctx, t.d, func(ctx context.Context) (struct{}, error) { return struct{}{}, t.s.DeleteSession(ctx, tokenHash) })
+	return err
 }

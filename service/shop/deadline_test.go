@@ -36,6 +36,9 @@ func (h hungStore) SetStock(ctx context.Context, _ string, _ int) (shop.Product,
 func (h hungStore) SetSaleWindow(ctx context.Context, _ string, _ shop.SaleWindow) (shop.Product, error) {
 	return shop.Product{}, h.wait(ctx)
 }
+func (h hungStore) SetMaxPerShopper(ctx context.Context, _ string, _ int) (shop.Product, error) {
+	return shop.Product{}, h.wait(ctx)
+}
 func (h hungStore) PlaceOrder(ctx context.Context, _ shop.PlaceOrder) (shop.Order, bool, error) {
 	return shop.Order{}, false, h.wait(ctx)
 }
@@ -52,6 +55,17 @@ func (h hungStore) PurchasedUnits(ctx context.Context, _ string, _ []string) (ma
 	return nil, h.wait(ctx)
 }
 
+func (h hungStore) CreateAccount(ctx context.Context, _ shop.Account) error { return h.wait(ctx) }
+func (h hungStore) AccountByEmail(ctx context.Context, _ string) (shop.Account, error) {
+	return shop.Account{}, h.wait(ctx)
+}
+func (h hungStore) CreateSession(ctx context.Context, _ shop.Session) error { return h.wait(ctx) }
+func (h hungStore) GetSession(ctx context.Context, _ string, _ time.Time) (shop.Session, error) {
+	return shop.Session{}, h.wait(ctx)
+}
+func (h hungStore) TouchSession(ctx context.Context, _ string, _ time.Time) error { return h.wait(ctx) }
+func (h hungStore) DeleteSession(ctx context.Context, _ string) error             { return h.wait(ctx) }
+
 func calls(s shop.Store) map[string]func(ctx context.Context) error {
 	return map[string]func(ctx context.Context) error{
 		"Ping":          s.Ping,
@@ -60,6 +74,7 @@ func calls(s shop.Store) map[string]func(ctx context.Context) error {
 		"GetProduct":    func(ctx context.Context) error { _, err := s.GetProduct(ctx, "p"); return err },
 		"SetStock":      func(ctx context.Context) error { _, err := s.SetStock(ctx, "p", 1); return err },
 		"SetSaleWindow": func(ctx context.Context) error { _, err := s.SetSaleWindow(ctx, "p", shop.SaleWindow{}); return err },
+		"SetMaxPerShopper": func(ctx context.Context) error { _, err := s.SetMaxPerShopper(ctx, "p", 1); return err },
 		"PlaceOrder":    func(ctx context.Context) error { _, _, err := s.PlaceOrder(ctx, shop.PlaceOrder{}); return err },
 		"ListOrders":    func(ctx context.Context) error { _, err := s.ListOrders(ctx, "s", shop.OrderPage{}); return err },
 		"GetOrder":      func(ctx context.Context) error { _, err := s.GetOrder(ctx, "s", "o"); return err },
@@ -68,6 +83,12 @@ func calls(s shop.Store) map[string]func(ctx context.Context) error {
 			_, err := s.PurchasedUnits(ctx, "s", []string{"p"})
 			return err
 		},
+		"CreateAccount":  func(ctx context.Context) error { return s.CreateAccount(ctx, shop.Account{}) },
+		"AccountByEmail": func(ctx context.Context) error { _, err := s.AccountByEmail(ctx, "a@b.in"); return err },
+		"CreateSession":  func(ctx context.Context) error { return s.CreateSession(ctx, shop.Session{}) },
+		"GetSession":     func(ctx context.Context) error { _, err := s.GetSession(ctx, "h", time.Now()); return err },
+		"TouchSession":   func(ctx context.Context) error { return s.TouchSession(ctx, "h", time.Now()) },
+		"DeleteSession":  func(ctx context.Context) error { return s.DeleteSession(ctx, "h") },
 	}
 }
 

@@ -3,6 +3,7 @@ package shop
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. They are part of the public API ({"error":{"code":...}}) and
@@ -24,11 +25,15 @@ const (
 	EADMINDISABLED = "admin_disabled"    // 404: admin API is off (no token configured)
 	EMETHOD        = "method_not_allowed"
 	EUNSUPPORTED   = "unsupported_media_type"
-	// 401: a checkout without a shopper identity (no valid fs_shopper
-	// cookie). Idempotency keys are per shopper, so a request without one
-	// could never be recognised as a retry.
-	ESHOPPERREQUIRED = "shopper_required"
-	EORIGIN          = "origin_not_allowed" // 403: CORS preflight from an origin that is not allowed
+	// 401: checkout, orders and tracking need a signed-in shopper (a
+	// valid fs_session cookie): they belong to the account.
+	ESIGNINREQUIRED = "signin_required"
+	// 401: wrong password or unknown email, deliberately alike.
+	EBADCREDENTIALS = "invalid_credentials"
+	// 429: too many sign-in attempts for the account or from the address;
+	// Retry-After says when to try again.
+	ERATELIMITED = "rate_limited"
+	EORIGIN      = "origin_not_allowed" // 403: CORS preflight from an origin that is not allowed
 	// 503: the store did not answer in time or cannot be reached (or, on
 	// SQLite, cannot write). Nothing is known to have changed; retry with
 	// the same Idempotency-Key, which replays an order that did commit.
@@ -50,6 +55,8 @@ type Error struct {
 	Fields    map[string]string `json:"fields,omitempty"`
 	Shortages []Shortage        `json:"products,omitempty"`
 	Err       error             `json:"-"`
+	// RetryAfter, when set, is sent as the Retry-After header.
+	RetryAfter time.Duration `json:"-"`
 }
 
 func (e *Error) Error() string {

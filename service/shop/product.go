@@ -52,6 +52,18 @@ func (w SaleWindow) Active(t time.Time) bool {
 const MaxStock = 10_000_000
 
 // ValidateStock checks an admin stock value.
+// MaxLimit bounds a per-shopper cap.
+const MaxLimit = 1000
+
+// ValidateLimit checks a per-shopper cap: 0 (none) to MaxLimit.
+func ValidateLimit(n int) error {
+	if n < 0 || n > MaxLimit {
+		return &Error{Code: EINVALID, Message: "The per-shopper limit is out of range.",
+			Fields: map[string]string{"maxPerShopper": "must be between 0 (no limit) and 1000"}}
+	}
+	return nil
+}
+
 func ValidateStock(stock int) error {
 	if stock < 0 || stock > MaxStock {
 		return &Error{Code: EINVALID, Message: "Stock is out of range.",

@@ -22,6 +22,8 @@ type Store interface {
 	GetProduct(ctx context.Context, id string) (Product, error)
 	SetStock(ctx context.Context, id string, stock int) (Product, error)
 	SetSaleWindow(ctx context.Context, id string, w SaleWindow) (Product, error)
+	// SetMaxPerShopper sets a product's per-shopper cap; 0 is none.
+	SetMaxPerShopper(ctx context.Context, id string, n int) (Product, error)
 
 	// PlaceOrder reserves stock and records the order in one transaction:
 	// either every line's stock is decremented and the order exists, or
@@ -48,4 +50,25 @@ type Store interface {
 	GetOrder(ctx context.Context, shopperID, orderID string) (Order, error)
 	// AdvanceOrder moves an order to its next status (admin).
 	AdvanceOrder(ctx context.Context, orderID string, at time.Time) (Order, error)
+
+	// CreateAccount stores a new account; an email (or id) already
+	// registered is ECONFLICT.
+	CreateAccount(ctx context.Context, a Account) error
+	// AccountByEmail returns the account with the (normalized) email, or
+	// ENOTFOUND.
+	AccountByEmail(ctx context.Context, email string) (Account, error)
+	// CreateSession stores a session, and drops the account's sessions
+	// that have expired by its CreatedAt so the table does not grow
+	// without bound. An unknown account is ENOTFOUND.
+	CreateSession(ctx context.Context, s Session) error
+	// GetSession returns the session whose token hashes to tokenHash, with
+	// its Account, when it is active at now; a missing, revoked or expired
+	// session is ENOTFOUND.
+	GetSession(ctx context.Context, tokenHash string, now time.Time) (Session, error)
+	// TouchSession moves a session's idle expiry to idleExpiresAt (never
+	// past its absolute expiry). A missing session is not an error.
+	TouchSession(ctx context.Context, tokenHash string, idleExpiresAt time.Time) error
+	// DeleteSession revokes a session (sign-out). A missing session is not
+	// an error: signing out twice is fine.
+	DeleteSession(ctx context.Context, tokenHash string) error
 }

@@ -323,6 +323,23 @@ func (s *Store) SetSaleWindow(ctx context.Context, id string, win shop.SaleWindo
 	return p, nil
 }
 
+// SetMaxPerShopper sets a product's per-shopper cap (admin).
+func (s *Store) SetMaxPerShopper(ctx context.Context, id string, n int) (shop.Product, error) {
+	if err := shop.ValidateLimit(n); err != nil {
+		return shop.Product{}, err
+	}
+	var p shop.Product
+	err := s.write(ctx, func(tx *sql.Tx) (err error) {
+		p, err = scanProduct(tx.QueryRowContext(ctx, `UPDATE products SET max_per_shopper = ?, updated_at = ?
+			WHERE id = ? RETURNING `+productColumns, n, fmtTime(time.Now()), id))
+		return err
+	})
+	if err != nil {
+		return shop.Product{}, translate(err, "Product not found.")
+	}
+	return p, nil
+}
+
 // translate maps a driver error to the domain: no rows → ENOTFOUND with
 // notFound as the message, unique violation → ECONFLICT, a full disk, an
 // I/O error, a lock held too long or a timeout → EUNAVAILABLE, the rest

@@ -19,6 +19,7 @@ type stmts struct {
 	readPurchases            *sql.Stmt
 	ordersPage, orderByID    *sql.Stmt
 	readDetails              orderDetails
+	getSession               *sql.Stmt
 
 	// Writer connection.
 	orderByKey, productsByIDs, purchases *sql.Stmt
@@ -69,6 +70,11 @@ func prepare(ctx context.Context, r, w *sql.DB) (*stmts, error) {
 	st.ordersPage = on(r, ordersSelect+`WHERE shopper_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`)
 	st.orderByID = on(r, ordersSelect+`WHERE id = ? AND shopper_id = ?`)
 	st.readDetails = orderDetails{items: on(r, itemsSelect), history: on(r, historySelect)}
+	// Every signed-in request that needs its shopper runs it.
+	st.getSession = on(r, `SELECT s.token_hash, s.account_id, s.created_at, s.idle_expires_at, s.expires_at,
+			a.id, a.shopper_id, a.email, a.name, a.password_hash, a.created_at
+		FROM sessions s JOIN accounts a ON a.id = s.account_id
+		WHERE s.token_hash = ? AND s.idle_expires_at > ? AND s.expires_at > ?`)
 
 	st.orderByKey = on(w, `SELECT seq, request_hash FROM orders WHERE shopper_id = ? AND idempotency_key = ?`)
 	st.productsByIDs = on(w, `SELECT `+productColumns+` FROM products

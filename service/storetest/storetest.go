@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) shop.Store) {
 		{"GetAndList", testGetAndList},
 		{"SetStock", testSetStock},
 		{"SetSaleWindow", testSetSaleWindow},
+		{"SetMaxPerShopper", testSetMaxPerShopper},
 		{"PlaceOrder", testPlaceOrder},
 		{"MultiLine", testMultiLine},
 		{"SoldOutNamesEveryShortLine", testSoldOut},
@@ -51,6 +52,10 @@ func Run(t *testing.T, open func(t *testing.T) shop.Store) {
 		{"AdvanceOrder", testAdvance},
 		{"HotProductNeverOversold", testHotProduct},
 		{"ConcurrentMixedCarts", testMixedCarts},
+		{"Accounts", testAccounts},
+		{"Sessions", testSessions},
+		{"ExpiredSessionsDropped", testExpiredSessionsDropped},
+		{"AccountCapAcrossSessions", testAccountCapAcrossSessions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -929,4 +934,25 @@ func sortedIDs(m map[string]int) []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+func testSetMaxPerShopper(t *testing.T, s shop.Store) {
+	seed(t, s)
+	p, err := s.SetMaxPerShopper(t.Context(), "p-capped", 0)
+	if err != nil || p.MaxPerShopper != 0 || p.ID != "p-capped" {
+		t.Fatalf("SetMaxPerShopper(0) = %+v, %v", p, err)
+	}
+	// No cap now: three units for one shopper.
+	place(t, s, order("shopper-1", "k1", line("p-capped", 3)))
+	if p, err = s.SetMaxPerShopper(t.Context(), "p-capped", 4); err != nil || p.MaxPerShopper != 4 {
+		t.Fatalf("SetMaxPerShopper(4) = %+v, %v", p, err)
+	}
+	// The cap counts what was bought before it was set.
+	_, _, err = s.PlaceOrder(t.Context(), order("shopper-1", "k2", line("p-capped", 2)))
+	wantCode(t, err, shop.ELIMIT)
+	place(t, s, order("shopper-1", "k3", line("p-capped", 1)))
+	_, err = s.SetMaxPerShopper(t.Context(), "p-nope", 1)
+	wantCode(t, err, shop.ENOTFOUND)
+	_, err = s.SetMaxPerShopper(t.Context(), "p-capped", -1)
+	wantCode(t, err, shop.EINVALID)
 }
