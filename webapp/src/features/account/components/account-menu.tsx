@@ -105,12 +105,14 @@ function SignedIn({ account, signOut, onSignOut }: {
         type="button"
         aria-expanded={open}
         aria-controls={panelId}
+        // Starts with the name it shows (WCAG 2.5.3); browsers would put a
+        // space before a visually hidden ", your account".
+        aria-label={`${first}, your account`}
         onClick={() => setOpen(!open)}
         className={cx(itemClass, 'text-slate-800')}
       >
         <PersonIcon />
         <span className="max-w-24 truncate max-[359px]:sr-only">{first}</span>
-        <span className="sr-only">, your account</span>
       </button>
       <div
         id={panelId}
