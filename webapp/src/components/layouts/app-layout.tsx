@@ -59,7 +59,8 @@ export function AppLayout() {
             <NavLink to="/" end className={({ isActive }) => cx(navClass({ isActive }), 'max-sm:hidden')}>
               Deals
             </NavLink>
-            <NavLink to={paths.orders} className={navClass}>
+            {/* On phones orders are in the account panel (a guest has none to see). */}
+            <NavLink to={paths.orders} className={({ isActive }) => cx(navClass({ isActive }), 'max-sm:hidden')}>
               Orders
             </NavLink>
             <CartLink />

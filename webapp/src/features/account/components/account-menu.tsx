@@ -21,8 +21,9 @@ function PersonIcon() {
 /**
  * AccountMenu is the header's account corner: "Sign in" for a guest; for
  * a signed-in shopper their first name, opening a panel that says who is
- * signed in and signs out. Below 360 px only the icon shows (the name
- * stays in the button's accessible name), so the header fits 320 px.
+ * signed in, links to their orders and signs out. On phones (below 640
+ * px) only the icon shows, its words kept in its accessible name, so the
+ * header fits from 320 px up with the word mark from 360 px.
  */
 export function AccountMenu() {
   const session = useSession()
@@ -53,7 +54,7 @@ export function AccountMenu() {
           className={({ isActive }) => cx(itemClass, isActive ? 'text-blue-700' : 'text-slate-800', session.isPending && 'invisible')}
         >
           <PersonIcon />
-          Sign in
+          <span className="max-sm:sr-only">Sign in</span>
         </NavLink>
       )}
       {/* Present from the start, so that its news is read out. */}
@@ -112,7 +113,7 @@ function SignedIn({ account, signOut, onSignOut }: {
         className={cx(itemClass, 'text-slate-800')}
       >
         <PersonIcon />
-        <span className="max-w-24 truncate max-[359px]:sr-only">{first}</span>
+        <span className="max-w-24 truncate max-sm:sr-only">{first}</span>
       </button>
       <div
         id={panelId}
