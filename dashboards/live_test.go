@@ -486,6 +486,8 @@ func driveTraffic(t *testing.T, shop *flashscale) traffic {
 		want         int
 	}{
 		{"GET", "/api/products", nil, nil, http.StatusOK},
+		// Checkout needs an account; the client's jar keeps the session.
+		{"POST", "/api/accounts", map[string]string{"email": "asha@example.com", "password": "dashboard proof", "name": "Asha Rao"}, nil, http.StatusCreated},
 		{"GET", "/api/products/" + tr.bought, nil, nil, http.StatusOK},
 		{"POST", "/api/cart/quote", map[string]any{"items": []map[string]any{{"productId": tr.bought, "quantity": 1}}}, nil, http.StatusOK},
 		{"POST", "/api/checkout", checkout(tr.bought, customer), map[string]string{"Idempotency-Key": "dash-proof-1"}, http.StatusCreated},

@@ -74,7 +74,10 @@ token=$("$PY" -c 'import secrets; print(secrets.token_hex(16))')
 url="http://127.0.0.1:$port"
 
 # DATABASE_URL is emptied so an inherited one cannot move the test off SQLite.
+# Loopback is the trusted proxy: each shopper's X-Forwarded-For is its own
+# address for the per-address sign-in limit, as behind a load balancer.
 PORT=$port FLASHSCALE_DATA_DIR="$work/data" FLASHSCALE_ADMIN_TOKEN=$token DATABASE_URL= \
+  FLASHSCALE_TRUSTED_PROXIES=127.0.0.1/32 \
   "$bin" serve >"$work/server.log" 2>&1 &
 server_pid=$!
 

@@ -34,6 +34,9 @@ FAULTS = ("502", "504", "drop")
 
 class Proxy(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog is 5: the sale's step (hundreds of
+    # shoppers arriving at once at full scale, 25 at 1%) overflowed it.
+    request_queue_size = 128
 
     def __init__(self, backend, every):
         super().__init__(("127.0.0.1", 0), Handler)

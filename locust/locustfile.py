@@ -3,8 +3,13 @@
 A Shopper browses the catalog (most often), looks at a product, prices a
 cart, checks out with a fresh Idempotency-Key, lists its orders and tracks
 one, thinking 1-3 s between actions like the seed system's shoppers. Each
-Locust user is one shopper: its requests session keeps the fs_shopper cookie
-the server issues on first contact, so its orders stay its own.
+Locust user is one shopper with an account: on start it registers (or, if
+its email is taken, signs in), and its requests session keeps the
+fs_session cookie, so its orders stay its own. Each shopper claims an
+address of its own in X-Forwarded-For, which a server that trusts the
+sender as a proxy (FLASHSCALE_TRUSTED_PROXIES; locust/ci.sh does) uses for
+its per-address sign-in limit; against a real deployment the load
+balancer's own entry wins, so one Locust machine is one address there.
 
 This file defines no load shape, so the seed's own command works as it did:
 
@@ -40,7 +45,9 @@ import gevent
 from locust import HttpUser, between, events, task
 
 from shopper_routes import (
+    ACCOUNTS,
     CHECKOUT,
+    CONFLICT,
     ORDER,
     ORDERS,
     OVERLOADED,
@@ -48,6 +55,7 @@ from shopper_routes import (
     PRODUCTS,
     QUOTE,
     REPLAY,
+    SESSION,
     SOLD_OUT,
     UNKNOWN_OUTCOME,
     UNKNOWN_STATUSES,
@@ -77,6 +85,10 @@ AUDIT_FILE = os.environ.get("FS_AUDIT_FILE", "")
 ORDERS_PAGE = 20
 
 _shopper_ids = itertools.count(1)
+# Emails are unique per Locust process, so a second run against the same
+# server registers new accounts instead of running into taken emails.
+_RUN = uuid.uuid4().hex[:8]
+PASSWORD = "locust shopper password"
 
 # What every shopper of this process was told, for the no-loss audit.
 audit = {"confirmed": set(), "unresolved": 0, "unknown": 0, "replays": 0, "spawned": 0}
@@ -127,7 +139,7 @@ class Shopper(HttpUser):
         n = next(_shopper_ids)
         self.customer = {
             "name": f"Locust Shopper {n}",
-            "email": f"shopper{n}@example.com",
+            "email": f"shopper{n}-{_RUN}@example.com",
             "phone": "+91 98765 43210",
             "address": f"{n} MG Road, Indiranagar, Bengaluru 560038",
         }
@@ -136,7 +148,22 @@ class Shopper(HttpUser):
         self.order_ids = []
         self.unresolved = 0  # checkouts whose answer was lost and never came on a retry
         self.bought = {}  # product id -> units, to respect maxPerShopper
+        self.client.headers["X-Forwarded-For"] = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+        self.sign_up()
         self.browse()
+
+    def sign_up(self):
+        """Register, as a shopper does before the sale; a taken email (a
+        returning shopper) signs in instead. The session cookie stays in
+        self.client for every later request."""
+        cred = {"email": self.customer["email"], "password": PASSWORD}
+        # A registration whose answer was lost is retried like a lost
+        # checkout; if the first one did create the account, the retry's
+        # 409 means sign in.
+        r, _ = self._request(ACCOUNTS, ACCOUNTS[1], ok=(201,), expected=((409, CONFLICT),),
+                             json={**cred, "name": self.customer["name"]}, retry_unknown=True)
+        if r is not None and r.status_code == 409:
+            self._request(SESSION, SESSION[1], ok=(200,), json=cred)
 
     def _request(self, route, path, ok, expected=(), check=None, retry_unknown=False, stat=None, **kwargs):
         """Send one logical request, retrying shed attempts (and, with
@@ -300,8 +327,8 @@ class Shopper(HttpUser):
             got = len(r.json()["orders"])
             placed = len(self.order_ids)
             if got < min(placed, ORDERS_PAGE):
-                # The list is per shopper: fewer orders than we placed means
-                # the cookie (our identity) was lost, or an order was.
+                # The list is the account's: fewer orders than we placed
+                # means the session (our identity) was lost, or an order was.
                 return f"listed {got} orders, placed {placed}"
             if placed + self.unresolved < ORDERS_PAGE and got > placed + self.unresolved:
                 # More orders than we were ever told of (or could have left

@@ -16,11 +16,16 @@ QUOTE = ("POST", "/api/cart/quote")
 CHECKOUT = ("POST", "/api/checkout")
 ORDERS = ("GET", "/api/orders")
 ORDER = ("GET", "/api/orders/:id")
+# Every shopper registers (or, when its email is taken, signs in) once, in
+# on_start, before its first task: checkout needs an account.
+ACCOUNTS = ("POST", "/api/accounts")
+SESSION = ("POST", "/api/session")
 
 # Every task issues exactly one of these; CI requires each to be exercised.
 TASK_ROUTES = (PRODUCTS, PRODUCT, QUOTE, CHECKOUT, ORDERS, ORDER)
 
 SOLD_OUT = "sold_out"
+CONFLICT = "conflict"  # registering an email that is taken
 OVERLOADED = "overloaded"
 # A checkout whose answer never arrived (transport error, or a proxy's 502
 # or 504): the order may or may not exist, which is what Idempotency-Key is

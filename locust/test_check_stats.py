@@ -7,7 +7,7 @@ import tempfile
 import unittest
 
 from check_stats import run_checks
-from shopper_routes import CHECKOUT, OVERLOADED, QUOTE, SOLD_OUT, TASK_ROUTES, outcome_name
+from shopper_routes import ACCOUNTS, CHECKOUT, OVERLOADED, QUOTE, SOLD_OUT, TASK_ROUTES, outcome_name
 
 STATS_COLUMNS = ["Type", "Name", "Request Count", "Failure Count", "Median Response Time"]
 
@@ -39,10 +39,22 @@ class CheckStatsTest(unittest.TestCase):
              [[1, 0, "", "Aggregated"], [2, peak, "", "Aggregated"], [3, 1, "", "Aggregated"]])
 
     def good_rows(self):
-        return [(m, n, 10, 0) for m, n in TASK_ROUTES] + [(CHECKOUT[0], outcome_name(CHECKOUT, SOLD_OUT), 3, 0)]
+        return ([(m, n, 10, 0) for m, n in TASK_ROUTES + (ACCOUNTS,)]
+                + [(CHECKOUT[0], outcome_name(CHECKOUT, SOLD_OUT), 3, 0)])
 
     def failed(self, **kw):
         return [what for ok, what in run_checks(self.prefix, **kw) if not ok]
+
+    def test_shoppers_that_never_signed_up_fail(self):
+        self.write([r for r in self.good_rows() if r[1] != ACCOUNTS[1]])
+        self.assertEqual(self.failed(), ["POST /api/accounts exercised (0 requests)"])
+
+    def test_a_sign_up_shed_and_retried_passes_a_give_up_fails(self):
+        self.write(self.good_rows() + [(ACCOUNTS[0], outcome_name(ACCOUNTS, OVERLOADED), 2, 0)])
+        self.assertEqual(self.failed(), [])
+        rows = [(m, n, r, 1 if n == ACCOUNTS[1] else f) for m, n, r, f in self.good_rows()]
+        self.write(rows, failures=[[ACCOUNTS[0], ACCOUNTS[1], "overloaded: gave up after 4 attempts", 1]])
+        self.assertEqual(len(self.failed()), 1)
 
     def test_a_clean_run_passes(self):
         self.write(self.good_rows())

@@ -24,7 +24,7 @@ import (
 )
 
 // BenchmarkProductsVsBareGin measures GET /api/products with the full
-// production middleware (metrics, security headers, CORS, shopper cookie,
+// production middleware (metrics, security headers, CORS, the CSRF check,
 // access log at its production level) against a bare Gin handler serving
 // the same bytes, in the same run, over real loopback connections. It
 // reports the throughput ratio; the target is >= 0.7.

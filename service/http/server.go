@@ -1,8 +1,9 @@
 // Package http is FlashScale's HTTP layer: Gin routes, middleware, the
 // in-memory catalog, checkout admission control and Prometheus metrics.
 // Every request is handled in one of the per-entity files (product.go,
-// cart.go, checkout.go, order.go, admin.go, system.go); errors are mapped
-// to statuses in error.go.
+// cart.go, checkout.go, order.go, account.go, session.go, admin.go,
+// system.go); csrf.go guards every state-changing request, ratelimit.go
+// sign-in; errors are mapped to statuses in error.go.
 package http
 
 import (
@@ -102,7 +103,7 @@ func New(o Options) *Server {
 	e.RedirectTrailingSlash = false
 	e.Use(s.recoverJSON, s.observe, s.securityHeaders, s.cors)
 
-	// Probes and metrics sit outside /api: no shopper cookie, no CORS needs.
+	// Probes and metrics sit outside /api: no session, no CORS or CSRF needs.
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry})))

@@ -398,8 +398,8 @@ func (s *Server) watchRSS(ctx context.Context, mid time.Time) func() [2]int64 {
 func WriteOverload(w io.Writer, r *OverloadReport) {
 	c, o := r.Capacity.Result, r.Overloaded.Result
 	cfg := r.Config
-	fmt.Fprintf(w, "every client buys 1 unit of %s at a time (max %d per shopper: then its client starts a new shopper); stock %d; each run on a fresh server and store\n",
-		r.Capacity.Product.ID, r.Capacity.Product.MaxPerShopper, r.Capacity.StockBefore)
+	fmt.Fprintf(w, "every client buys 1 unit of %s at a time with one account (registered before the run; the product's cap lifted for it); stock %d; each run on a fresh server and store\n",
+		r.Capacity.Product.ID, r.Capacity.StockBefore)
 	fmt.Fprintf(w, "admission: FLASHSCALE_CHECKOUT_MAX_INFLIGHT=%d FLASHSCALE_CHECKOUT_QUEUE_WAIT=%s; a shed purchase is retried with its key after Retry-After + up to %s, at most %d times\n",
 		cfg.MaxInFlight, cfg.QueueWait, cfg.RetryJitter, cfg.ShedRetries)
 	if c == nil || o == nil {

@@ -91,7 +91,7 @@ func TestAuditCatchesLostAndInventedOrders(t *testing.T) {
 		"bob":   {"o3": true},                         // o4 is lost
 	}
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ck, err := r.Cookie("fs_shopper")
+		ck, err := r.Cookie("fs_session")
 		if err != nil {
 			http.Error(w, "no cookie", http.StatusBadRequest)
 			return

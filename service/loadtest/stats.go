@@ -84,6 +84,7 @@ type routeRecorder struct {
 // requests a second.
 type recorder struct {
 	routes map[string]*routeRecorder
+	order  []string // the routes, in report order
 
 	mu      sync.Mutex
 	samples map[[2]string]int64
@@ -93,7 +94,7 @@ type recorder struct {
 func newRecorder() *recorder { return newRecorderOf(Routes...) }
 
 func newRecorderOf(routes ...string) *recorder {
-	r := &recorder{routes: map[string]*routeRecorder{}, samples: map[[2]string]int64{}, bought: map[string]int64{}}
+	r := &recorder{routes: map[string]*routeRecorder{}, order: routes, samples: map[[2]string]int64{}, bought: map[string]int64{}}
 	for _, name := range routes {
 		r.routes[name] = &routeRecorder{stats: RouteStats{Route: name, Latency: hdrhistogram.New(histMin, histMax, histDigits)}}
 	}
@@ -170,7 +171,7 @@ func (r *recorder) sold(productID string, units int) {
 func (r *recorder) result(users int, elapsed time.Duration) *Result {
 	res := &Result{Users: users, Elapsed: elapsed, UnitsBought: map[string]int64{},
 		Total: RouteStats{Route: "total", Latency: hdrhistogram.New(histMin, histMax, histDigits)}}
-	for _, name := range Routes {
+	for _, name := range r.order {
 		rr := r.routes[name]
 		rr.mu.Lock()
 		s := rr.stats

@@ -68,17 +68,17 @@ func (h hungStore) DeleteSession(ctx context.Context, _ string) error           
 
 func calls(s shop.Store) map[string]func(ctx context.Context) error {
 	return map[string]func(ctx context.Context) error{
-		"Ping":          s.Ping,
-		"SeedProducts":  func(ctx context.Context) error { _, err := s.SeedProducts(ctx, nil); return err },
-		"ListProducts":  func(ctx context.Context) error { _, err := s.ListProducts(ctx); return err },
-		"GetProduct":    func(ctx context.Context) error { _, err := s.GetProduct(ctx, "p"); return err },
-		"SetStock":      func(ctx context.Context) error { _, err := s.SetStock(ctx, "p", 1); return err },
-		"SetSaleWindow": func(ctx context.Context) error { _, err := s.SetSaleWindow(ctx, "p", shop.SaleWindow{}); return err },
+		"Ping":             s.Ping,
+		"SeedProducts":     func(ctx context.Context) error { _, err := s.SeedProducts(ctx, nil); return err },
+		"ListProducts":     func(ctx context.Context) error { _, err := s.ListProducts(ctx); return err },
+		"GetProduct":       func(ctx context.Context) error { _, err := s.GetProduct(ctx, "p"); return err },
+		"SetStock":         func(ctx context.Context) error { _, err := s.SetStock(ctx, "p", 1); return err },
+		"SetSaleWindow":    func(ctx context.Context) error { _, err := s.SetSaleWindow(ctx, "p", shop.SaleWindow{}); return err },
 		"SetMaxPerShopper": func(ctx context.Context) error { _, err := s.SetMaxPerShopper(ctx, "p", 1); return err },
-		"PlaceOrder":    func(ctx context.Context) error { _, _, err := s.PlaceOrder(ctx, shop.PlaceOrder{}); return err },
-		"ListOrders":    func(ctx context.Context) error { _, err := s.ListOrders(ctx, "s", shop.OrderPage{}); return err },
-		"GetOrder":      func(ctx context.Context) error { _, err := s.GetOrder(ctx, "s", "o"); return err },
-		"AdvanceOrder":  func(ctx context.Context) error { _, err := s.AdvanceOrder(ctx, "o", time.Now()); return err },
+		"PlaceOrder":       func(ctx context.Context) error { _, _, err := s.PlaceOrder(ctx, shop.PlaceOrder{}); return err },
+		"ListOrders":       func(ctx context.Context) error { _, err := s.ListOrders(ctx, "s", shop.OrderPage{}); return err },
+		"GetOrder":         func(ctx context.Context) error { _, err := s.GetOrder(ctx, "s", "o"); return err },
+		"AdvanceOrder":     func(ctx context.Context) error { _, err := s.AdvanceOrder(ctx, "o", time.Now()); return err },
 		"PurchasedUnits": func(ctx context.Context) error {
 			_, err := s.PurchasedUnits(ctx, "s", []string{"p"})
 			return err

@@ -61,6 +61,21 @@ type shopperLoad struct {
 	wg         sync.WaitGroup
 }
 
+// signUp registers an account through base; c's jar keeps its session.
+func signUp(c *http.Client, base, email string) error {
+	body := fmt.Sprintf(`{"email":%q,"password":"flip shopper password","name":"Flip"}`, email)
+	res, err := c.Post(base+"/api/accounts", "application/json", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		b, _ := io.ReadAll(res.Body)
+		return fmt.Errorf("registering %s: %d %s", email, res.StatusCode, b)
+	}
+	return nil
+}
+
 // runShoppers sends browse and checkout traffic through base until stopped.
 func runShoppers(base string, workers int, product string) *shopperLoad {
 	s := &shopperLoad{orders: map[string]http.CookieJar{}, stop: make(chan struct{})}
@@ -70,7 +85,12 @@ func runShoppers(base string, workers int, product string) *shopperLoad {
 			defer s.wg.Done()
 			jar, _ := cookiejar.New(nil)
 			c := &http.Client{Jar: jar, Timeout: 15 * time.Second}
-			// Browse first, as a shopper does: checkout needs the cookie.
+			// Signed in first, as checkout needs: the session is in the
+			// shared store, so it holds on whichever colour or pod answers.
+			if err := signUp(c, base, fmt.Sprintf("flip-%d-%d@example.in", w, time.Now().UnixNano())); err != nil {
+				s.fail(err.Error())
+				return
+			}
 			for i := 1; ; i++ {
 				select {
 				case <-s.stop:

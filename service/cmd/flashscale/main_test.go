@@ -78,10 +78,8 @@ func TestGracefulDrainUnderLoad(t *testing.T) {
 	slow.Header.Set("Content-Type", "application/json")
 	slow.Header.Set("Idempotency-Key", "slow-1")
 	slowJar, _ := cookiejar.New(nil)
-	if res, err := (&http.Client{Jar: slowJar}).Get(p.URL + "/api/products"); err != nil {
-		t.Fatal(err) // the shopper cookie checkout needs
-	} else {
-		res.Body.Close()
+	if err := signUp(&http.Client{Jar: slowJar}, p.URL, "slow@example.in"); err != nil {
+		t.Fatal(err) // the session checkout needs
 	}
 	slowRes := make(chan *http.Response, 1)
 	slowErr := make(chan error, 1)
