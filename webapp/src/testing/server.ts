@@ -5,6 +5,17 @@ import { setupServer } from 'msw/node'
 import type { LineRequest } from '@/types/api'
 import { account, catalog, findProduct, listing, quoteFor, searchListing } from './fixtures'
 
+/**
+ * quoteAfter prices carts like the server for a shopper who has already
+ * bought these units: what is left of each cap is less.
+ */
+export function quoteAfter(bought: Record<string, number>) {
+  return http.post('*/api/cart/quote', async ({ request }) => {
+    const { items } = (await request.json()) as { items: LineRequest[] }
+    return HttpResponse.json({ quote: quoteFor(items, undefined, bought) })
+  })
+}
+
 export const defaultHandlers = [
   http.get('*/api/products', ({ request }) => {
     const url = new URL(request.url)
@@ -16,10 +27,7 @@ export const defaultHandlers = [
       ? HttpResponse.json({ product: p.maxPerShopper ? { ...p, remainingForShopper: p.maxPerShopper } : p })
       : HttpResponse.json({ error: { code: 'not_found', message: 'Product not found.' } }, { status: 404 })
   }),
-  http.post('*/api/cart/quote', async ({ request }) => {
-    const { items } = (await request.json()) as { items: LineRequest[] }
-    return HttpResponse.json({ quote: quoteFor(items) })
-  }),
+  quoteAfter({}),
   // Signed in by default: checkout and orders need an account.
   http.get('*/api/session', () => HttpResponse.json({ account })),
   http.delete('*/api/session', () => new HttpResponse(null, { status: 204 })),

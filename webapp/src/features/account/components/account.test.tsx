@@ -3,7 +3,7 @@ import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { renderApp } from '@/testing/render'
 import { account, earbuds, laptop, orderFor, quoteFor } from '@/testing/fixtures'
-import { guest, server } from '@/testing/server'
+import { guest, quoteAfter, server } from '@/testing/server'
 import type { Account, LineRequest } from '@/types/api'
 import { cartStore } from '@/features/cart/store'
 
@@ -286,12 +286,7 @@ describe('the allowance of a capped deal', () => {
   })
 
   it('the cart says what is left of it and offers no more', async () => {
-    server.use(
-      http.post('*/api/cart/quote', async ({ request }) => {
-        const { items } = (await request.json()) as { items: LineRequest[] }
-        return HttpResponse.json({ quote: quoteFor(items, undefined, { [laptop.id]: 1 }) })
-      }),
-    )
+    server.use(quoteAfter({ [laptop.id]: 1 }))
     cartStore.add(laptop.id, 1)
     renderApp('/cart')
     const line = await screen.findByRole('listitem', { name: laptop.name })

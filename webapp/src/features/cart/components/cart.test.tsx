@@ -3,7 +3,7 @@ import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { renderApp } from '@/testing/render'
 import { earbuds, laptop, powerBank, product, quoteFor } from '@/testing/fixtures'
-import { server } from '@/testing/server'
+import { quoteAfter, server } from '@/testing/server'
 import type { LineRequest } from '@/types/api'
 import { CART_STORAGE_KEY, cartStore } from '../store'
 
@@ -89,12 +89,7 @@ describe('cart', () => {
   })
 
   it('says how many more a capped deal allows and lowers the line to that', async () => {
-    server.use(
-      http.post('*/api/cart/quote', async ({ request }) => {
-        const { items } = (await request.json()) as { items: LineRequest[] }
-        return HttpResponse.json({ quote: quoteFor(items, undefined, { [earbuds.id]: 3 }) })
-      }),
-    )
+    server.use(quoteAfter({ [earbuds.id]: 3 }))
     cartStore.add(earbuds.id, 4)
     const { user } = renderApp('/cart')
     const line = await screen.findByRole('listitem', { name: earbuds.name })
