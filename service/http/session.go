@@ -111,6 +111,7 @@ func (s *Server) startSession(c *gin.Context, a shop.Account) error {
 		Name: SessionCookie, Value: tok, Path: "/", MaxAge: int(s.cfg.SessionMaxAge.Seconds()),
 		HttpOnly: true, Secure: s.cfg.CookieSecure, SameSite: http.SameSiteLaxMode,
 	})
+	ss.Account = a
 	c.Set(sessionKey, resolved{s: &ss})
 	return nil
 }

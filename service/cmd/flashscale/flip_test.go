@@ -62,18 +62,27 @@ type shopperLoad struct {
 }
 
 // signUp registers an account through base; c's jar keeps its session.
+// Sixteen shoppers registering at once outrun the server's hashing slots
+// (one argon2id hash per core, a 1 s queue), so a 503 overloaded is
+// retried after its Retry-After, as the web shop does; anything else fails.
 func signUp(c *http.Client, base, email string) error {
 	body := fmt.Sprintf(`{"email":%q,"password":"flip shopper password","name":"Flip"}`, email)
-	res, err := c.Post(base+"/api/accounts", "application/json", strings.NewReader(body))
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusCreated {
+	for attempt := 1; ; attempt++ {
+		res, err := c.Post(base+"/api/accounts", "application/json", strings.NewReader(body))
+		if err != nil {
+			return err
+		}
 		b, _ := io.ReadAll(res.Body)
-		return fmt.Errorf("registering %s: %d %s", email, res.StatusCode, b)
+		res.Body.Close()
+		switch {
+		case res.StatusCode == http.StatusCreated:
+			return nil
+		case res.StatusCode == http.StatusServiceUnavailable && res.Header.Get("Retry-After") != "" && attempt < 10:
+			time.Sleep(time.Second)
+		default:
+			return fmt.Errorf("registering %s (attempt %d): %d %s", email, attempt, res.StatusCode, b)
+		}
 	}
-	return nil
 }
 
 // runShoppers sends browse and checkout traffic through base until stopped.
