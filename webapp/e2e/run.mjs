@@ -6,8 +6,9 @@
 //
 // Every page and state is checked at desktop (1366×900) and phone (390×844)
 // widths with axe-core (no serious or critical violation) and screenshotted
-// at both into e2e/artifacts/, and must not scroll sideways at 320 px. The
-// server's log lands there too, with the first-paint metrics (metrics.json).
+// at both into e2e/artifacts/, and must not scroll sideways at 390, 360 or
+// 320 px. The server's log lands there too, with the first-paint metrics
+// (metrics.json).
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createWriteStream, existsSync, readFileSync } from 'node:fs'
@@ -32,6 +33,7 @@ const VERSION = 'e2e-1.2.3'
 const STEP_TIMEOUT = 20_000
 const DESKTOP = { width: 1366, height: 900 }
 const PHONE = { width: 390, height: 844 }
+const SMALL = { width: 360, height: 740 }
 const NARROW = { width: 320, height: 720 }
 
 /**
@@ -148,19 +150,18 @@ const settle = () => page.evaluate(() => new Promise((r) => requestAnimationFram
 
 /**
  * check inspects the page as it is at both widths: axe, a screenshot of
- * the whole page each, and no sideways scroll at 320 px. It leaves the
- * desktop width set.
+ * the whole page each, and no sideways scroll at 390, 360 or 320 px (the
+ * header's word mark comes and goes at 360). It leaves the desktop width
+ * set.
  */
 async function check(name) {
   const problems = []
-  for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE], ['320', NARROW]]) {
+  for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE], ['360', SMALL], ['320', NARROW]]) {
     await page.setViewportSize(size)
     await settle()
-    if (label === '320') {
-      const over = await overflowing()
-      if (over.length) problems.push(`${name} scrolls sideways at 320 px: ${over.join(', ')}`)
-      continue
-    }
+    const over = label === 'desktop' ? [] : await overflowing()
+    if (over.length) problems.push(`${name} scrolls sideways at ${size.width} px: ${over.join(', ')}`)
+    if (label === '320' || label === '360') continue
     for (const v of await axe()) problems.push(`${name} at ${label}: ${v}`)
     // Lazy images below the fold would be blank in a full-page shot.
     await page.evaluate(() => document.querySelectorAll('img[loading="lazy"]').forEach((i) => (i.loading = 'eager')))
@@ -172,6 +173,25 @@ async function check(name) {
   await page.setViewportSize(DESKTOP)
   await settle()
   assert.deepEqual(problems, [])
+}
+
+/** The shopper of the main flow; the password is long rather than clever (NIST SP 800-63B). */
+const ASHA = { name: 'Asha Rao', email: 'asha@example.in', password: 'monsoon sale at midnight' }
+
+const passwordField = () => page.getByLabel('Password', { exact: true })
+const header = () => page.getByRole('navigation', { name: 'Main' })
+
+async function register({ name, email, password }) {
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill(name)
+  await field('Email').fill(email)
+  await passwordField().fill(password)
+  await page.getByRole('button', { name: 'Create account' }).click()
+}
+
+async function signIn({ email, password }) {
+  await field('Email').fill(email)
+  await passwordField().fill(password)
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
 }
 
 const cartLink = (n) => page.getByRole('link', { name: `Cart ${n} ${n === 1 ? 'item' : 'items'}` })
@@ -302,7 +322,13 @@ async function coldLoad(viewport) {
   try {
     const p = await ctx.newPage()
     let apiRequests = 0
-    p.on('request', (r) => new URL(r.url()).pathname.startsWith('/api/') && apiRequests++)
+    // Who is signed in is the one thing the page cannot carry (it is the
+    // same for everyone, cached per catalog version): the header asks
+    // GET /api/session alongside, and holds its place until it answers.
+    p.on('request', (r) => {
+      const { pathname } = new URL(r.url())
+      if (pathname.startsWith('/api/') && pathname !== '/api/session') apiRequests++
+    })
     await p.addInitScript(() => {
       window.__vitals = { lcp: 0, lcpElement: '', cls: 0 }
       new PerformanceObserver((l) => {
@@ -509,9 +535,29 @@ test('cart is priced by the server and survives a reload', async () => {
   await check('cart')
 })
 
-test('checkout: a structured Indian address, validated, with the delivery date and payment stated', async () => {
+test('checkout needs an account: a guest is sent to sign in, registers, and comes back to checkout with the cart', async () => {
   await page.getByRole('link', { name: 'Proceed to checkout' }).click()
+  await page.waitForURL('**/signin?next=%2Fcheckout')
+  await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor()
+  await page.getByText('Your cart (3 items) is kept on this device and waits for you.').waitFor()
+  assert.equal(await page.title(), 'Sign in – FlashScale')
+  await check('signin')
+  await page.getByRole('link', { name: 'Create an account' }).click()
+  await page.waitForURL('**/register?next=%2Fcheckout')
+  // The shop's own checks come first: a short password is not sent.
+  await register({ ...ASHA, password: 'short' })
+  await page.getByText('Password must be at least 8 characters').waitFor()
+  assert.equal(await passwordField().getAttribute('aria-invalid'), 'true')
+  await check('register-errors')
+  await register(ASHA)
   await page.waitForURL('**/checkout')
+  // The header says who is signed in; the cart is all there.
+  await header().getByRole('button', { name: 'Asha, your account' }).waitFor()
+  await cartLink(3).waitFor()
+})
+
+test('checkout: a structured Indian address, validated, with the delivery date and payment stated', async () => {
+  assert.equal(new URL(page.url()).pathname, '/checkout')
   const place = page.getByRole('button', { name: /Place order/ })
   await eventually(async () => assert.match(await place.innerText(), /₹1,11,099/))
   await place.click()
@@ -617,7 +663,7 @@ test('a product that sells out mid-checkout cannot be bought', async () => {
   assert.match(await alert.innerText(), new RegExp(`${name}: sold out`))
   assert.equal(page.url(), `${base}/checkout`)
   await check('checkout-sold-out')
-  // Orders belong to the browser's shopper cookie, so ask as the browser.
+  // Orders belong to the account signed in in this browser, so ask as the browser.
   const orders = await (await page.request.get(`${base}/api/orders`)).json()
   assert.equal(orders.orders.length, 1, 'the sold-out checkout must not create an order')
 
@@ -639,6 +685,115 @@ test('a product that sells out mid-checkout cannot be bought', async () => {
   assert.equal(await page.getByRole('button', { name: 'Proceed to checkout' }).first().isDisabled(), true)
   await check('cart-sold-out')
   await line.getByRole('button', { name: `Remove ${name}` }).click()
+})
+
+test('an account on two devices: sign out, sign in on another, the same orders and the same limits', async () => {
+  // Device one: who is signed in, then sign out.
+  await page.goto(base + '/')
+  await header().getByRole('button', { name: 'Asha, your account' }).click()
+  await page.getByText(ASHA.email).waitFor()
+  await check('account-menu')
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await header().getByRole('link', { name: 'Sign in' }).waitFor()
+  // Signed out, orders are nobody's here: the page asks to sign in, the API refuses.
+  await page.goto(base + '/orders')
+  await page.waitForURL('**/signin?next=%2Forders')
+  const refused = await page.request.get(`${base}/api/orders`)
+  assert.equal(refused.status(), 401)
+  assert.equal((await refused.json()).error.code, 'signin_required')
+
+  // Device two: another browser, a guest who puts a laptop in the cart.
+  const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'en-IN', timezoneId: 'Asia/Kolkata' })
+  ctx.setDefaultTimeout(STEP_TIMEOUT)
+  const first = page
+  page = await ctx.newPage()
+  watch(page)
+  try {
+    await page.goto(`${base}/products/dell-inspiron-15`)
+    await page.getByText('Limit 2 per shopper. Sign in to see how many you can still buy.').waitFor()
+    await page.getByRole('button', { name: 'Add to cart' }).click()
+    await cartLink(1).waitFor()
+
+    // The email has an account already: registering again says so and leads to signing in.
+    await page.goto(`${base}/register`)
+    await register(ASHA)
+    await page.getByRole('alert').filter({ hasText: 'This email already has an account' }).waitFor()
+    await check('register-conflict')
+    await page.getByRole('link', { name: `Sign in with ${ASHA.email}` }).click()
+    await page.waitForURL('**/signin')
+    assert.equal(await field('Email').inputValue(), ASHA.email)
+
+    // Checkout sends the guest to sign in; a wrong password is refused.
+    await cartLink(1).click()
+    await page.getByRole('link', { name: 'Proceed to checkout' }).first().click()
+    await page.waitForURL('**/signin?next=%2Fcheckout')
+    await signIn({ email: ASHA.email, password: 'not the password' })
+    await page.getByRole('alert').filter({ hasText: 'That email and password do not match' }).waitFor()
+    await check('signin-wrong-password')
+    await signIn(ASHA)
+    await page.waitForURL('**/checkout')
+
+    // Both laptops the account may buy were bought on device one: the
+    // guest's cart cannot be placed, before any order is attempted.
+    await page.getByText('Some items in your cart cannot be bought right now.').waitFor()
+    assert.equal(await page.getByRole('button', { name: /Place order/ }).isDisabled(), true)
+    await check('checkout-over-limit')
+    await page.getByRole('link', { name: 'Review your cart' }).click()
+    await page.getByText('You have bought the most you can of this deal').waitFor()
+    assert.equal(await page.getByRole('button', { name: 'Proceed to checkout' }).first().isDisabled(), true)
+    await page.getByRole('button', { name: 'Update my cart to what is left' }).click()
+    await page.getByText('Your cart is empty').waitFor()
+
+    // The same orders as on device one.
+    await header().getByRole('link', { name: 'Orders' }).click()
+    await page.waitForURL('**/orders')
+    await page.getByText(`Every order placed with ${ASHA.email}, on any device.`).waitFor()
+    const link = page.getByRole('link', { name: new RegExp(`Order ${orderId}`) })
+    await link.waitFor()
+    assert.match(await link.innerText(), /₹1,11,099/)
+    const orders = await (await page.request.get(`${base}/api/orders`)).json()
+    assert.deepEqual(orders.orders.map((o) => o.id), [orderId])
+    await check('orders-second-device')
+
+    // What is left of a cap follows the account: one of five earbuds was bought on device one.
+    await page.goto(`${base}/products/boat-airdopes-141`)
+    await page.getByText('Limit 5 per shopper. You have bought 1. You can buy 4 more.').waitFor()
+    await eventually(async () =>
+      assert.deepEqual(await page.getByRole('combobox', { name: 'Quantity' }).locator('option').allInnerTexts(), ['1', '2', '3', '4']),
+    )
+    await page.getByRole('combobox', { name: 'Quantity' }).selectOption('4')
+    await page.getByRole('button', { name: 'Add to cart' }).click()
+    await cartLink(4).click()
+    const line = page.getByRole('listitem', { name: 'boAt Airdopes 141' })
+    await line.getByText('Limit 5 per shopper. You have bought 1; you can buy 4 more.').waitFor()
+    // The quantity offered stops at 4.
+    await eventually(async () =>
+      assert.deepEqual(await line.getByRole('combobox').locator('option:not([disabled])').allInnerTexts(), ['1', '2', '3', '4']),
+    )
+    await check('cart-allowance')
+    await line.getByRole('button', { name: 'Remove boAt Airdopes 141' }).click()
+
+    // Guessing passwords is cut short (5 a minute per account): 429, said plainly, the button paused.
+    await header().getByRole('button', { name: 'Asha, your account' }).click()
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await header().getByRole('link', { name: 'Sign in' }).click()
+    await page.waitForURL('**/signin**')
+    const guess = { email: 'nobody@example.in', password: 'a wrong guess' }
+    const alert = page.getByRole('alert')
+    let said = ''
+    for (let i = 0; i < 8 && !said.includes('Too many attempts'); i++) {
+      await signIn(guess)
+      // Submitting clears the last alert: this waits for the answer to this attempt.
+      said = await alert.innerText()
+      assert.match(said, /do not match|Too many attempts/)
+    }
+    assert.match(said, /Too many attempts[\s\S]*Try again in \d+ seconds?\./)
+    assert.equal(await page.getByRole('button', { name: 'Sign in', exact: true }).isDisabled(), true)
+    await check('signin-rate-limited')
+  } finally {
+    await ctx.close()
+    page = first
+  }
 })
 
 test('version page shows the live deployment colour', async () => {
@@ -667,7 +822,12 @@ test('when the server stops mid-flow: the shell stays, stale data is marked, and
   const ravi = { name: 'Ravi Kumar', phone: '98300 12345', email: 'ravi@example.in', line1: '4 Park Street', pin: '700016',
     city: 'Kolkata', state: 'West Bengal' }
   try {
+    // A new shopper: the orders page asks them to sign in; they register and come back.
     await page.goto(base + '/orders')
+    await page.waitForURL('**/signin?next=%2Forders')
+    await page.getByRole('link', { name: 'Create an account' }).click()
+    await register({ name: ravi.name, email: ravi.email, password: 'howrah bridge at dawn' })
+    await page.waitForURL('**/orders')
     await page.getByText('No orders yet').waitFor()
     await check('orders-empty')
     await page.goto(base + '/orders/FS-NOSUCHORDER')

@@ -17,6 +17,18 @@ describe('apiRequest', () => {
     expect(seen).toEqual({ body: { a: 1 }, type: 'application/json', key: 'k-1' })
   })
 
+  it('takes 204 No Content as an answer without a body', async () => {
+    let method = ''
+    server.use(
+      http.delete('*/api/session', ({ request }) => {
+        method = request.method
+        return new HttpResponse(null, { status: 204 })
+      }),
+    )
+    await expect(apiRequest('/api/session', { method: 'DELETE' })).resolves.toBeUndefined()
+    expect(method).toBe('DELETE')
+  })
+
   it('parses the error envelope: code, message, fields, products', async () => {
     server.use(
       http.post('*/api/checkout', () =>

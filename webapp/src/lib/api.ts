@@ -56,7 +56,7 @@ export class NetworkError extends Error {
 }
 
 export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PUT'
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE'
   body?: unknown
   headers?: Record<string, string>
   signal?: AbortSignal
@@ -88,6 +88,8 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
   if (!res.ok && !acceptStatus.includes(res.status)) {
     throw await parseError(res)
   }
+  // 204 (sign-out) has no body by definition: nothing to parse.
+  if (res.status === 204) return undefined as T
   try {
     return (await res.json()) as T
   } catch {

@@ -1,4 +1,4 @@
-import type { CategoryCount, LineRequest, Listing, Order, Product, Quote } from '@/types/api'
+import type { Account, CategoryCount, LineRequest, Listing, Order, Product, Quote } from '@/types/api'
 
 export function product(over: Partial<Product> & { id: string }): Product {
   return {
@@ -120,3 +120,6 @@ export function orderFor(id: string, items: LineRequest[], products: Product[] =
     createdAt: '2025-10-01T10:00:00Z',
   }
 }
+
+/** The shopper the tests are signed in as, unless a test signs out (guest()). */
+export const account: Account = { email: 'asha@example.in', name: 'Asha Rao' }

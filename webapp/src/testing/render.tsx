@@ -1,6 +1,7 @@
 import { render } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import type { QueryClient } from '@tanstack/react-query'
+import { flushSync } from 'react-dom'
 import { createMemoryRouter, RouterProvider } from 'react-router'
 import { AppProvider } from '@/app/provider'
 import { routes } from '@/app/routes'
@@ -19,7 +20,8 @@ export function renderApp(url = '/', options: { retry?: boolean; client?: QueryC
   const user = userEvent.setup()
   const view = render(
     <AppProvider client={client}>
-      <RouterProvider router={router} />
+      {/* flushSync as react-router/dom passes it in the shop (src/app/app.tsx). */}
+      <RouterProvider router={router} flushSync={(fn) => void flushSync(fn)} />
     </AppProvider>,
   )
   return { ...view, user, router, client }

@@ -131,6 +131,17 @@ export interface OrdersPage {
   nextCursor?: string
 }
 
+/** A shopper's account as the API shows it (never the password). */
+export interface Account {
+  email: string
+  name: string
+}
+
+/** The body of GET /api/session: null for a guest. */
+export interface SessionBody {
+  account: Account | null
+}
+
 export interface BuildInfo {
   version: string
   color: string

@@ -1,4 +1,5 @@
 import { PageHeading } from '@/components/ui/status'
+import { RequireAccount } from '@/features/account/components/require-account'
 import { CheckoutForm } from '@/features/checkout/components/checkout-form'
 
 export default function CheckoutRoute() {
@@ -6,7 +7,10 @@ export default function CheckoutRoute() {
     <div className="space-y-6">
       <title>Checkout – FlashScale</title>
       <PageHeading>Checkout</PageHeading>
-      <CheckoutForm />
+      {/* A guest signs in first and comes back here, cart and all. */}
+      <RequireAccount>
+        <CheckoutForm />
+      </RequireAccount>
     </div>
   )
 }

@@ -1,4 +1,5 @@
 import { useParams } from 'react-router'
+import { RequireAccount } from '@/features/account/components/require-account'
 import { OrderTracking } from '@/features/orders/components/order-tracking'
 
 export default function ConfirmationRoute() {
@@ -6,7 +7,9 @@ export default function ConfirmationRoute() {
   return (
     <>
       <title>Order confirmed – FlashScale</title>
-      <OrderTracking id={id} confirmation />
+      <RequireAccount>
+        <OrderTracking id={id} confirmation />
+      </RequireAccount>
     </>
   )
 }

@@ -1,4 +1,5 @@
 import { useParams } from 'react-router'
+import { RequireAccount } from '@/features/account/components/require-account'
 import { OrderTracking } from '@/features/orders/components/order-tracking'
 
 export default function OrderRoute() {
@@ -6,7 +7,9 @@ export default function OrderRoute() {
   return (
     <>
       <title>{`Order ${id} – FlashScale`}</title>
-      <OrderTracking id={id} />
+      <RequireAccount>
+        <OrderTracking id={id} />
+      </RequireAccount>
     </>
   )
 }

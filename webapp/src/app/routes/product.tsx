@@ -3,6 +3,7 @@ import { EmptyState, QueryFallback } from '@/components/ui/status'
 import { ApiError } from '@/lib/api'
 import { cannotRefresh } from '@/lib/query-client'
 import { useNow } from '@/lib/use-now'
+import { useSession } from '@/features/account/api/session'
 import { useProduct } from '@/features/products/api/get-products'
 import { ProductDetails } from '@/features/products/components/product-details'
 import { StaleNotice } from '@/features/products/components/stale-notice'
@@ -11,6 +12,7 @@ export default function ProductRoute() {
   const { id = '' } = useParams()
   const product = useProduct(id)
   const now = useNow()
+  const session = useSession()
   const missing = product.error instanceof ApiError && product.error.status === 404
   let body
   if (product.data) {
@@ -20,7 +22,12 @@ export default function ProductRoute() {
     body = (
       <>
         {stale && <StaleNotice />}
-        <ProductDetails product={product.data} now={now} paused={stale || product.isPlaceholderData} />
+        <ProductDetails
+          product={product.data}
+          now={now}
+          paused={stale || product.isPlaceholderData}
+          guest={session.data === null}
+        />
       </>
     )
   } else if (missing) {

@@ -3,6 +3,7 @@ import { Link, NavLink, Outlet, ScrollRestoration, useLocation, useNavigation } 
 import { Spinner } from '@/components/ui/status'
 import { paths } from '@/config/paths'
 import { cx } from '@/lib/cx'
+import { AccountMenu } from '@/features/account/components/account-menu'
 import { CartLink } from '@/features/cart/components/cart-link'
 
 function Logo() {
@@ -58,10 +59,12 @@ export function AppLayout() {
             <NavLink to="/" end className={({ isActive }) => cx(navClass({ isActive }), 'max-sm:hidden')}>
               Deals
             </NavLink>
-            <NavLink to={paths.orders} className={navClass}>
+            {/* On phones orders are in the account panel (a guest has none to see). */}
+            <NavLink to={paths.orders} className={({ isActive }) => cx(navClass({ isActive }), 'max-sm:hidden')}>
               Orders
             </NavLink>
             <CartLink />
+            <AccountMenu />
           </nav>
         </div>
       </header>

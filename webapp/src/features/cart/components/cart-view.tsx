@@ -85,9 +85,11 @@ function CartLine({ item, line, product, now, offline }: {
   const priced = line !== undefined && line.quantity === item.quantity
   const soldOut = priced && (line.reason === 'sold_out' || line.reason === 'not_found' || line.reason === 'sale_not_active')
   // Never offer more than checkout would take: stock, 10, and what the
-  // shopper may still buy of a capped deal.
+  // shopper may still buy of a capped deal (a guest, who has no allowance
+  // yet, the cap itself).
+  const cap = product?.maxPerShopper && product.maxPerShopper > 0 ? product.maxPerShopper : undefined
   const max = line
-    ? Math.max(1, Math.min(MAX_QUANTITY_PER_LINE, line.stock, line.remainingForShopper ?? MAX_QUANTITY_PER_LINE))
+    ? Math.max(1, Math.min(MAX_QUANTITY_PER_LINE, line.stock, line.remainingForShopper ?? cap ?? MAX_QUANTITY_PER_LINE))
     : product
       ? Math.max(1, purchaseLimit(product))
       : MAX_QUANTITY_PER_LINE
@@ -122,6 +124,9 @@ function CartLine({ item, line, product, now, offline }: {
             )}
           </p>
         )}
+        {cap !== undefined && line && priced && line.available && !offline && (
+          <p className="text-sm text-slate-700">{allowanceText(cap, line.remainingForShopper)}</p>
+        )}
         {line && priced && !line.available && (
           <p className="text-sm font-semibold text-red-700">
             <span className="sr-only">Unavailable: </span>
@@ -151,6 +156,13 @@ function CartLine({ item, line, product, now, offline }: {
       </div>
     </li>
   )
+}
+
+/** allowanceText states a capped deal's limit and, once some are bought, what is left: "You can buy 1 more". */
+function allowanceText(cap: number, remaining: number | undefined): string {
+  const bought = remaining === undefined ? 0 : cap - remaining
+  if (remaining === undefined || bought <= 0) return `Limit ${cap} per shopper.`
+  return `Limit ${cap} per shopper. You have bought ${bought}; you can buy ${remaining} more.`
 }
 
 /** fixCart keeps what can still be bought: short or capped lines shrink, the rest go. */

@@ -3,7 +3,7 @@ import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { renderApp } from '@/testing/render'
 import { earbuds, laptop, powerBank, product, quoteFor } from '@/testing/fixtures'
-import { server } from '@/testing/server'
+import { quoteAfter, server } from '@/testing/server'
 import type { LineRequest } from '@/types/api'
 import { CART_STORAGE_KEY, cartStore } from '../store'
 
@@ -27,7 +27,7 @@ describe('cart', () => {
     // One of the laptop's two already bought, in an earlier order.
     server.use(http.get('*/api/products/:id', () => HttpResponse.json({ product: { ...laptop, remainingForShopper: 1 } })))
     const { user } = renderApp(`/products/${laptop.id}`)
-    expect(await screen.findByText('Limit 2 per shopper. You have bought 1. You can add 1 more.')).toBeInTheDocument()
+    expect(await screen.findByText('Limit 2 per shopper. You have bought 1. You can buy 1 more.')).toBeInTheDocument()
     const qty = screen.getByRole('combobox', { name: 'Quantity' })
     expect(within(qty).getAllByRole('option').map((o) => o.textContent)).toEqual(['1'])
     await user.click(screen.getByRole('button', { name: 'Add to cart' }))
@@ -89,12 +89,7 @@ describe('cart', () => {
   })
 
   it('says how many more a capped deal allows and lowers the line to that', async () => {
-    server.use(
-      http.post('*/api/cart/quote', async ({ request }) => {
-        const { items } = (await request.json()) as { items: LineRequest[] }
-        return HttpResponse.json({ quote: quoteFor(items, undefined, { [earbuds.id]: 3 }) })
-      }),
-    )
+    server.use(quoteAfter({ [earbuds.id]: 3 }))
     cartStore.add(earbuds.id, 4)
     const { user } = renderApp('/cart')
     const line = await screen.findByRole('listitem', { name: earbuds.name })

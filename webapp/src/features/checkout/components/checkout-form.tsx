@@ -25,7 +25,7 @@ import {
   type CustomerField,
 } from '../lib/validation'
 import { CheckoutProblem } from './checkout-problem'
-import { SelectField, TextField } from './field'
+import { SelectField, TextField } from '@/components/ui/field'
 import { OrderReview } from './order-review'
 import { PaymentMethod } from './payment-method'
 

@@ -2,7 +2,7 @@ import { useState } from 'react'
 import { Link } from 'react-router'
 import { buttonClass } from '@/components/ui/button'
 import { QuantitySelect } from '@/components/ui/quantity-select'
-import { paths } from '@/config/paths'
+import { paths, productPath, signInPath } from '@/config/paths'
 import { cx } from '@/lib/cx'
 import { formatWhen } from '@/lib/format'
 import type { ProductDetail } from '@/types/api'
@@ -16,7 +16,13 @@ import { StockNote } from './stock-note'
  * 10 a line, and the per-shopper cap less what they already bought
  * (remainingForShopper) and already hold in the cart.
  */
-export function ProductDetails({ product, now, paused = false }: { product: ProductDetail; now: number; paused?: boolean }) {
+export function ProductDetails({ product, now, paused = false, guest = false }: {
+  product: ProductDetail
+  now: number
+  paused?: boolean
+  /** A guest has no allowance yet: the server counts purchases per account. */
+  guest?: boolean
+}) {
   const { quantityOf } = useCart()
   const [quantity, setQuantity] = useState(1)
   const [note, setNote] = useState<{ text: string; ok: boolean } | null>(null)
@@ -65,7 +71,20 @@ export function ProductDetails({ product, now, paused = false }: { product: Prod
         {sale.kind === 'upcoming' && (
           <p className="text-sm text-slate-700">This deal opens {formatWhen(sale.startsAt, now)}. Come back then to buy it.</p>
         )}
-        {cap > 0 && <p className="text-sm text-slate-700">{limitText(cap, bought, inCart, canBuy(product, now) ? canAdd : null)}</p>}
+        {cap > 0 && (
+          <p className="text-sm text-slate-700">
+            {limitText(cap, bought, inCart, canBuy(product, now) ? canAdd : null, guest)}
+            {guest && (
+              <>
+                {' '}
+                <Link to={signInPath(productPath(product.id))} className="font-semibold text-blue-700 underline">
+                  Sign in
+                </Link>{' '}
+                to see how many you can still buy.
+              </>
+            )}
+          </p>
+        )}
         <div className="mt-2 flex flex-wrap items-end gap-3 rounded-2xl bg-white p-4 ring-1 ring-slate-200">
           <QuantitySelect value={chosen} max={Math.max(1, canAdd)} onChange={setQuantity} disabled={!buyable} />
           <button type="button" onClick={add} disabled={!buyable} className={buttonClass('primary', 'min-w-40 flex-1')}>
@@ -90,12 +109,17 @@ export function ProductDetails({ product, now, paused = false }: { product: Prod
   )
 }
 
-/** limitText explains the cap; canAdd is null when the deal cannot be bought anyway. */
-function limitText(cap: number, bought: number, inCart: number, canAdd: number | null): string {
+/**
+ * limitText explains the cap and what is left of it ("You can buy 1
+ * more"); canAdd is null when the deal cannot be bought anyway. A guest
+ * hears only the cap: what they have bought is counted once they sign in.
+ */
+function limitText(cap: number, bought: number, inCart: number, canAdd: number | null, guest: boolean): string {
   let t = `Limit ${cap} per shopper.`
   if (bought > 0) t += ` You have bought ${bought}.`
   if (inCart > 0) t += ` ${inCart} in your cart.`
   if (canAdd === 0) t += ' You cannot add more of this deal.'
-  else if (canAdd !== null && (bought > 0 || inCart > 0)) t += ` You can add ${canAdd} more.`
+  else if (canAdd !== null && !guest && inCart > 0) t += ` You can add ${canAdd} more.`
+  else if (canAdd !== null && !guest && bought > 0) t += ` You can buy ${canAdd} more.`
   return t
 }
