@@ -2,6 +2,7 @@ package stack
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
@@ -318,6 +319,9 @@ func deploymentSpec(cfg *Config, color string, imageRepo pulumi.StringInput, wit
 		corev1.EnvVarArgs{Name: pulumi.String("DATABASE_URL"), ValueFrom: corev1.EnvVarSourceArgs{
 			SecretKeyRef: corev1.SecretKeySelectorArgs{Name: pulumi.String(databaseSecret), Key: pulumi.String("DATABASE_URL")},
 		}},
+	}
+	if len(cfg.TrustedProxies) > 0 {
+		env = append(env, corev1.EnvVarArgs{Name: pulumi.String("FLASHSCALE_TRUSTED_PROXIES"), Value: pulumi.String(strings.Join(cfg.TrustedProxies, ","))})
 	}
 	if cfg.HasAdminToken {
 		env = append(env, corev1.EnvVarArgs{Name: pulumi.String("FLASHSCALE_ADMIN_TOKEN"), ValueFrom: corev1.EnvVarSourceArgs{

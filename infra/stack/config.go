@@ -96,6 +96,7 @@ var ConfigKeys = []ConfigKey{
 	{Name: "alertSlackChannel", Type: "string", Description: "Optional channel (#name) overriding the webhook's default channel (not declared in Pulumi.yaml: optional without a default)."},
 	{Name: "alertPagerDutyRoutingKey", Type: "string", Secret: true, Description: "Optional PagerDuty Events API v2 integration key: critical alerts page through it (secret; without it critical alerts only reach the channel; not declared in Pulumi.yaml)."},
 	{Name: "alertPagerDutyUrl", Type: "string", Description: "Optional PagerDuty Events API v2 URL, e.g. https://events.eu.pagerduty.com/v2/enqueue for an EU account (default: PagerDuty's; not declared in Pulumi.yaml)."},
+	{Name: "trustedProxies", Type: "string", Description: "Comma-separated CIDRs of the proxies in front of the pods whose X-Forwarded-For names the shopper (FLASHSCALE_TRUSTED_PROXIES: the per-address sign-in limit counts the shopper, not the proxy). Default: vpcCidr on AWS (the ALB's addresses); unset with kubeconfig, where it is your ingress controller's pod or node CIDR. Not declared in Pulumi.yaml."},
 	{Name: "mailDomain", Type: "string", Description: "Domain the order confirmation emails are sent from, such as mail.example.com: the program creates its Amazon SES identity with Easy DKIM and the SMTP credentials the pods send with. Required outside the dev stack on AWS (without it the service's email sender stays off); not available with kubeconfig; not declared in Pulumi.yaml."},
 	{Name: "mailFrom", Type: "string", Description: "From address of the confirmation emails, in mailDomain (default: FlashScale <orders@<mailDomain>>); the only sender address the SMTP credentials may use. Not declared in Pulumi.yaml."},
 	{Name: "mailHostedZoneId", Type: "string", Description: "Optional Route 53 hosted zone of mailDomain: the program writes SES's verification TXT and the three DKIM CNAME records there. Without it, publish the records of the mailDnsRecords output yourself. Not declared in Pulumi.yaml."},
@@ -178,6 +179,11 @@ type Config struct {
 	GrafanaAdminPassword pulumi.StringOutput
 	AdminToken           pulumi.StringOutput
 	HasAdminToken        bool
+
+	// TrustedProxies is FLASHSCALE_TRUSTED_PROXIES for the pods: without it
+	// every shopper behind the ALB shares the balancer's few addresses and
+	// the per-address sign-in limit locks most of them out.
+	TrustedProxies []string
 
 	// MailDomain is the SES sending domain ("" turns the email sender
 	// off); MailFrom the From header, MailFromAddress its bare address (the
@@ -464,6 +470,7 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		r.fail("invalid config %s: %d characters (allowed: at least %d, the service's own minimum for FLASHSCALE_ADMIN_TOKEN)", fullKey("adminToken"), len(adminToken), minAdminTokenLen)
 	}
 	r.readMail(c, isDev)
+	r.readTrustedProxies(c)
 	c.Alerting = readAlerting(r, c.InstallAddons)
 	c.PrometheusStorageSize, c.PrometheusStorageMi = readPrometheusStorage(r)
 
@@ -552,6 +559,28 @@ var (
 	mailDomainRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 	hostedZoneRe = regexp.MustCompile(`^Z[A-Z0-9]{1,32}$`)
 )
+
+// readTrustedProxies reads trustedProxies, defaulting to the VPC on AWS
+// (the ALB's nodes are in it and append the shopper's address).
+func (r *configReader) readTrustedProxies(c *Config) {
+	raw := r.str("trustedProxies")
+	if raw == "" {
+		if !c.BYOC {
+			c.TrustedProxies = []string{c.VpcCidr}
+		}
+		return
+	}
+	for _, p := range strings.Split(raw, ",") {
+		p = strings.TrimSpace(p)
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				r.fail("invalid config %s: %q (allowed: comma-separated IP addresses or CIDRs such as 10.0.0.0/16)", fullKey("trustedProxies"), p)
+				continue
+			}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+}
 
 // readMail reads the SES keys. Outside dev an AWS stack must send its
 // confirmation emails: without SMTP the service keeps them in the outbox

@@ -146,7 +146,16 @@ async function axe() {
     .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)
 }
 
-const settle = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+// Two frames, then every running CSS transition and animation finished: axe
+// measuring a button half-way from its disabled grey to its blue (Tailwind's
+// transition-colors, 150 ms) reports a contrast the shopper never sees.
+const settle = () =>
+  page.evaluate(async () => {
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))
+    // A spinner (animate-spin) never finishes: only finite ones are awaited.
+    const finite = document.getAnimations().filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
+    await Promise.all(finite.map((a) => a.finished.catch(() => {})))
+  })
 
 /**
  * check inspects the page as it is at both widths: axe, a screenshot of
