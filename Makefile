@@ -124,6 +124,7 @@ fuzz: $(PROGRESS)
 ## bench: performance targets, each a ratio against a baseline run interleaved with it (A B A B, median of >= 3 pairs); regenerates README's table
 bench: deps build
 	@rm -f service/benchreport/results.jsonl; rc=0; export FLASHSCALE_BENCH_RESULTS=$(CURDIR)/service/benchreport/results.jsonl; \
+	echo "== load average before the benchmarks: $$(cut -d' ' -f1-3 /proc/loadavg) on $$(nproc) cores (other work on the machine moves the numbers)"; \
 	echo "== GET /api/products: full middleware vs a bare Gin handler serving the same bytes, per CPU-second (target >= 0.85)"; \
 	go test ./service/http -run '^$$' -bench ProductsVsBareGin -benchtime 1x || rc=1; \
 	echo "== hot-SKU checkout on SQLite: group commit vs one transaction per order, 64/256/1024 shoppers (target >= 5x, p99 < 50 ms at 64)"; \
@@ -134,6 +135,7 @@ bench: deps build
 	go run ./service/cmd/flashscale-loadbench -bin bin/flashscale -users 5000 -duration 60s -store sqlite,postgres -server-env GOMEMLIMIT=200MiB -strict || rc=1; \
 	echo "== checkout at 1x and 3x the admission limit: admitted p99, shed latency, RSS, no-loss audit"; \
 	go run ./service/cmd/flashscale-loadbench -bin bin/flashscale -scenario overload -store sqlite,postgres -strict || rc=1; \
+	echo "== load average after the benchmarks: $$(cut -d' ' -f1-3 /proc/loadavg)"; \
 	$(MAKE) --no-print-directory bench-table; exit $$rc
 
 ## bench-table: regenerate README.md's performance table from service/benchreport/results.jsonl (the last make bench)
