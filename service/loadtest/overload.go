@@ -201,6 +201,38 @@ func (r *OverloadReport) Targets() []Target {
 	}
 }
 
+// PairedTargets judges the targets over several pairs of runs (capacity,
+// overload, capacity, overload …, each pair measured back to back so a
+// slowdown of the machine lands on both of its runs), given each pair's
+// Targets: a target holds when it held in the median pair, that is in more
+// than half of them, and Got lists every pair's figure. One pair judges as
+// Targets does.
+func PairedTargets(pairs [][]Target) []Target {
+	var out []Target
+	var met []int
+	for i, ts := range pairs {
+		for j, t := range ts {
+			if j == len(out) {
+				out, met = append(out, Target{What: t.What}), append(met, 0)
+			}
+			if i > 0 {
+				out[j].Got += " | "
+			}
+			out[j].Got += t.Got
+			if t.Met {
+				met[j]++
+			}
+		}
+	}
+	for j := range out {
+		out[j].Met = 2*met[j] > len(pairs)
+		if len(pairs) > 1 {
+			out[j].Got += fmt.Sprintf(" (met in %d of %d pairs)", met[j], len(pairs))
+		}
+	}
+	return out
+}
+
 func ratio(a, b float64) float64 {
 	if b == 0 {
 		return 0

@@ -220,3 +220,33 @@ func TestCheckoutClientRetriesShedWithSameKey(t *testing.T) {
 		}
 	}
 }
+
+func TestPairedTargetsTakeTheMedianPair(t *testing.T) {
+	pair := func(met ...bool) []loadtest.Target {
+		var ts []loadtest.Target
+		for i, m := range met {
+			ts = append(ts, loadtest.Target{What: fmt.Sprintf("t%d", i), Got: fmt.Sprint(m), Met: m})
+		}
+		return ts
+	}
+	got := loadtest.PairedTargets([][]loadtest.Target{pair(true, false, true), pair(true, true, false), pair(false, false, true)})
+	want := []bool{true, false, true} // met in 2 of 3, 1 of 3, 2 of 3
+	if len(got) != len(want) {
+		t.Fatalf("%d targets, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		if got[i].Met != w {
+			t.Errorf("%s: met %v, want %v (%s)", got[i].What, got[i].Met, w, got[i].Got)
+		}
+	}
+	if got[1].Got != "false | true | false (met in 1 of 3 pairs)" {
+		t.Errorf("Got %q lists every pair's figure and the count", got[1].Got)
+	}
+	// Half is not a majority: two pairs split one each miss.
+	if loadtest.PairedTargets([][]loadtest.Target{pair(true), pair(false)})[0].Met {
+		t.Error("a target met in 1 of 2 pairs held")
+	}
+	if one := loadtest.PairedTargets([][]loadtest.Target{pair(false, true)}); one[0].Met || !one[1].Met || one[0].Got != "false" {
+		t.Errorf("one pair judges as its own targets: %+v", one)
+	}
+}

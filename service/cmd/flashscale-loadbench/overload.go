@@ -13,6 +13,7 @@ import (
 // overloadOptions are the -scenario overload flags.
 type overloadOptions struct {
 	maxInFlight, factor, stock int
+	pairs                      int
 	queueWait, runDuration     time.Duration
 	warmup, retryJitter        time.Duration
 }
@@ -26,6 +27,7 @@ func (o *overloadOptions) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.warmup, "warmup", d.Warmup, "overload: start of each run left out of its statistics")
 	fs.DurationVar(&o.retryJitter, "retry-jitter", d.RetryJitter, "overload: random extra wait on top of Retry-After")
 	fs.IntVar(&o.stock, "overload-stock", d.Stock, "overload: stock of the product everyone buys; must not sell out")
+	fs.IntVar(&o.pairs, "pairs", 3, "overload: pairs of runs (capacity, overload, capacity, overload …); a target holds when it held in more than half of them")
 }
 
 // benchOverload runs -scenario overload on one store.
@@ -46,20 +48,37 @@ func benchOverload(ctx context.Context, o options, store string, out io.Writer) 
 	cfg.Duration, cfg.Warmup = ov.runDuration, ov.warmup
 	cfg.Stock, cfg.RetryJitter, cfg.ShedRetries = ov.stock, ov.retryJitter, o.shedRetries
 	cfg.Progress = out
-	r, err := loadtest.RunOverload(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(out, "FAILED: %v\n\n", err)
+	if ov.pairs < 1 {
+		fmt.Fprintf(out, "FAILED: -pairs %d: want at least 1\n\n", ov.pairs)
 		return 1
 	}
-	loadtest.WriteOverload(out, r)
 	code := 0
-	if len(r.Failures()) > 0 {
-		code = 1
-	}
-	for _, t := range r.Targets() {
-		if o.strict && !t.Met {
+	var pairs [][]loadtest.Target
+	for i := range ov.pairs {
+		fmt.Fprintf(out, "-- %s: pair %d of %d --\n", store, i+1, ov.pairs)
+		r, err := loadtest.RunOverload(ctx, cfg)
+		if err != nil {
+			fmt.Fprintf(out, "FAILED: %v\n\n", err)
+			return 1
+		}
+		loadtest.WriteOverload(out, r)
+		// A lost order or a crash fails the run in any pair; targets are
+		// judged over all pairs below.
+		if len(r.Failures()) > 0 {
 			code = 1
 		}
+		pairs = append(pairs, r.Targets())
+	}
+	fmt.Fprintf(out, "%s: targets over %d pairs (each pair: its overload run against its own capacity run):\n", store, len(pairs))
+	for _, t := range loadtest.PairedTargets(pairs) {
+		met := "met"
+		if !t.Met {
+			met = "MISSED"
+			if o.strict {
+				code = 1
+			}
+		}
+		fmt.Fprintf(out, "  %s: %s: %s\n", t.What, t.Got, met)
 	}
 	fmt.Fprintln(out)
 	return code
