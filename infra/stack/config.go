@@ -561,7 +561,10 @@ var (
 )
 
 // readTrustedProxies reads trustedProxies, defaulting to the VPC on AWS
-// (the ALB's nodes are in it and append the shopper's address).
+// (the ALB's nodes are in it and append the shopper's address). Each entry
+// is checked with the service's own rule for FLASHSCALE_TRUSTED_PROXIES (an
+// address or a CIDR, service/config), mirrored here as minAdminTokenLen is,
+// so a value the pods would refuse at start-up fails the preview instead.
 func (r *configReader) readTrustedProxies(c *Config) {
 	raw := r.str("trustedProxies")
 	if raw == "" {
