@@ -78,6 +78,10 @@ type Config struct {
 	EmailLease        time.Duration `env:"FLASHSCALE_EMAIL_LEASE" envDefault:"5m"`
 	SMTPTimeout       time.Duration `env:"FLASHSCALE_SMTP_TIMEOUT" envDefault:"15s"`
 
+	// DebugAddr, when set, serves Go's profiler (net/http/pprof) on its
+	// own listener: never the shop's port, off by default.
+	DebugAddr string `env:"FLASHSCALE_DEBUG_ADDR"`
+
 	LogLevel  slog.Level `env:"FLASHSCALE_LOG_LEVEL" envDefault:"info"`
 	LogFormat string     `env:"FLASHSCALE_LOG_FORMAT" envDefault:"json"`
 	AccessLog string     `env:"FLASHSCALE_ACCESS_LOG" envDefault:"errors"`
@@ -184,6 +188,16 @@ func (c *Config) Validate() error {
 			if net.ParseIP(p) == nil {
 				errs = append(errs, fmt.Errorf("FLASHSCALE_TRUSTED_PROXIES: %q is not an IP address or CIDR like 10.0.0.0/16", p))
 			}
+		}
+	}
+	if c.DebugAddr != "" {
+		if host, port, err := net.SplitHostPort(c.DebugAddr); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("FLASHSCALE_DEBUG_ADDR=%q: must be host:port, like 127.0.0.1:6060", c.DebugAddr))
+		} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			// The profiler shows goroutine stacks and heap contents: it is
+			// for kubectl port-forward, which reaches the pod's loopback,
+			// and never for the network.
+			errs = append(errs, fmt.Errorf("FLASHSCALE_DEBUG_ADDR=%q: must be a loopback address (127.0.0.1, ::1 or localhost)", c.DebugAddr))
 		}
 	}
 	if c.SessionIdle < time.Minute {
@@ -327,6 +341,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("emailRetryBackoff", c.EmailRetryBackoff),
 		slog.Duration("emailLease", c.EmailLease),
 		slog.Duration("smtpTimeout", c.SMTPTimeout),
+		slog.String("debugAddr", c.DebugAddr),
 	)
 }
 

@@ -53,6 +53,10 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"FLASHSCALE_EMAIL_RETRY_BACKOFF": "2h"}, "FLASHSCALE_EMAIL_RETRY_BACKOFF"},
 		{map[string]string{"FLASHSCALE_SMTP_TIMEOUT": "5m"}, "FLASHSCALE_SMTP_TIMEOUT"},
 		{map[string]string{"FLASHSCALE_EMAIL_LEASE": "1m"}, "FLASHSCALE_EMAIL_LEASE"}, // < 10 × 15s
+		{map[string]string{"FLASHSCALE_DEBUG_ADDR": "6060"}, "FLASHSCALE_DEBUG_ADDR"},
+		{map[string]string{"FLASHSCALE_DEBUG_ADDR": ":6060"}, "FLASHSCALE_DEBUG_ADDR"},        // every interface
+		{map[string]string{"FLASHSCALE_DEBUG_ADDR": "0.0.0.0:6060"}, "FLASHSCALE_DEBUG_ADDR"}, // every interface
+		{map[string]string{"FLASHSCALE_DEBUG_ADDR": "10.0.0.5:6060"}, "FLASHSCALE_DEBUG_ADDR"},
 	} {
 		_, err := Parse(tc.env)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -97,5 +101,17 @@ func TestSMTPWithoutTLSOnlyOnLoopback(t *testing.T) {
 		if err != nil || !c.EmailEnabled() {
 			t.Errorf("%s: %v", host, err)
 		}
+	}
+}
+
+func TestDebugAddrIsLoopbackOnly(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:6060", "[::1]:6060", "localhost:6060", "127.0.0.1:0"} {
+		c, err := Parse(map[string]string{"FLASHSCALE_DEBUG_ADDR": addr})
+		if err != nil || c.DebugAddr != addr {
+			t.Errorf("FLASHSCALE_DEBUG_ADDR=%s: %v", addr, err)
+		}
+	}
+	if c, err := Parse(nil); err != nil || c.DebugAddr != "" {
+		t.Errorf("the profiler must be off by default: %q, %v", c.DebugAddr, err)
 	}
 }

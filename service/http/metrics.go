@@ -2,6 +2,7 @@ package http
 
 import (
 	"maps"
+	"regexp"
 	"sync"
 	"sync/atomic"
 
@@ -119,7 +120,7 @@ func newMetrics(reg prometheus.Registerer, version, color, commit string) *metri
 	}
 	reg.MustRegister(m.requests, m.duration, m.inFlight, m.ordersPlaced, m.unitsSold,
 		m.rejections, m.checkoutLatency, m.stock, m.buildInfo, m.signins,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		newGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, o := range []string{"registered", "signed_in", "invalid_credentials", "rate_limited"} {
 		m.signins.WithLabelValues(o)
 	}
@@ -163,3 +164,16 @@ func registerAdmission(reg prometheus.Registerer, a *admission) {
 }
 
 var admissionResults = []string{"admitted", "shed"}
+
+// newGoCollector exports, besides the default memory gauges, the
+// runtime's scheduler and GC CPU metrics. go_sched_latencies_seconds is how
+// long runnable goroutines waited for a CPU: when every route's tail grows
+// at once, it tells a pod starved of CPU (throttled, or sharing a node with
+// a noisy neighbour) from one whose handlers are slow. The GC pause and
+// GC CPU series tell the collector's share of both.
+func newGoCollector() prometheus.Collector {
+	return collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+		collectors.MetricsScheduler,
+		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/cpu/classes/(gc/total|total|idle):cpu-seconds$`)},
+	))
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/flashscale/flashscale/service/shop"
@@ -242,16 +244,11 @@ func (s *shopper) browse() {
 			if r.status == http.StatusNotModified {
 				return nil
 			}
-			var body struct {
-				Products []listedProduct `json:"products"`
+			products, err := listings.decode(r.body)
+			if err != nil {
+				return err
 			}
-			if err := json.Unmarshal(r.body, &body); err != nil {
-				return fmt.Errorf("malformed product list: %v", err)
-			}
-			if len(body.Products) == 0 {
-				return errors.New("empty catalog")
-			}
-			s.products, s.etag = body.Products, r.header.Get("ETag")
+			s.products, s.etag = products, r.header.Get("ETag")
 			return nil
 		})
 }
@@ -433,4 +430,52 @@ func transportError(err error) string {
 		err = ue.Err
 	}
 	return "transport: " + err.Error()
+}
+
+// listings decodes each distinct catalog body once for all shoppers. Every
+// shopper of a sale receives the same listing until the stock changes, and
+// decoding it once per shopper made JSON the generator's largest cost:
+// CPU taken from the server it shares the machine with. The key is the
+// body itself (its hash, then its bytes), never a header the server sets.
+var listings = &listingCache{m: map[uint64]listingEntry{}}
+
+type listingCache struct {
+	mu sync.Mutex
+	m  map[uint64]listingEntry
+}
+
+type listingEntry struct {
+	body     []byte
+	products []listedProduct // shared and never modified
+}
+
+// maxListings bounds the cache: a long run sees a new listing a second.
+const maxListings = 64
+
+var listingSeed = maphash.MakeSeed()
+
+func (c *listingCache) decode(body []byte) ([]listedProduct, error) {
+	key := maphash.Bytes(listingSeed, body)
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && bytes.Equal(e.body, body) {
+		return e.products, nil
+	}
+	var v struct {
+		Products []listedProduct `json:"products"`
+	}
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, fmt.Errorf("malformed product list: %v", err)
+	}
+	if len(v.Products) == 0 {
+		return nil, errors.New("empty catalog")
+	}
+	c.mu.Lock()
+	if len(c.m) >= maxListings {
+		clear(c.m)
+	}
+	c.m[key] = listingEntry{body: bytes.Clone(body), products: v.Products}
+	c.mu.Unlock()
+	return v.Products, nil
 }

@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,6 +34,9 @@ import (
 const (
 	targetP99 = 100 * time.Millisecond
 	targetRSS = 256 << 20
+	// busyOthers is how much CPU other processes may take during a sale
+	// before the report warns that the latencies are the machine's.
+	busyOthers = 0.1
 )
 
 type envList []string
@@ -57,6 +62,7 @@ type options struct {
 	signUpConcurrency             int
 	serverEnv                     envList
 	strict                        bool
+	profileDir                    string
 	overload                      overloadOptions
 }
 
@@ -86,6 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&o.serverEnv, "server-env", "KEY=VALUE for the server (repeatable), e.g. FLASHSCALE_CHECKOUT_MAX_INFLIGHT=64")
 	fs.StringVar(&o.logDir, "log-dir", "", "keep the server logs here (default: a temporary directory, removed)")
 	fs.BoolVar(&o.strict, "strict", false, "exit 1 when a target (p99, peak RSS) is missed, not only on failed requests")
+	fs.StringVar(&o.profileDir, "profile", "", "write a CPU profile and an execution trace of the server and of the generator, taken together in the middle of the sale, to this directory")
 	o.overload.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -159,6 +166,15 @@ func benchStore(ctx context.Context, o options, store string, out io.Writer) int
 		return fail("%v", err)
 	}
 	defer cleanup()
+	var prof *profiler
+	if o.profileDir != "" {
+		// The profile covers the sale after the ramp-up, a third of what
+		// is left at most.
+		if prof, err = newProfiler(o.profileDir, store, max(time.Second, min(20*time.Second, (o.duration-o.rampUp)/3))); err != nil {
+			return fail("profile: %v", err)
+		}
+		so.Env = append(slices.Clip(so.Env), prof.serverEnv())
+	}
 	srv, err := loadtest.StartServer(ctx, so)
 	if err != nil {
 		return fail("%v", err)
@@ -187,7 +203,21 @@ func benchStore(ctx context.Context, o options, store string, out io.Writer) int
 	defer stopWatch()
 	peaks := srv.WatchRuntime(watchCtx, 2*time.Second)
 	var serverCPU0, selfCPU0 time.Duration
-	cfg.AfterSignUp = func() { serverCPU0, _ = srv.CPUTime(); selfCPU0 = selfCPUTime() }
+	var serverRT0, selfRT0 loadtest.RuntimeSample
+	var serverRTErr, machineErr error
+	var busy0, pg0 time.Duration
+	waitProfile := func() {}
+	cfg.AfterSignUp = func() {
+		serverCPU0, _ = srv.CPUTime()
+		selfCPU0 = selfCPUTime()
+		serverRT0, serverRTErr = srv.Runtime(ctx)
+		selfRT0 = loadtest.SelfRuntime()
+		busy0, _, machineErr = loadtest.MachineCPU()
+		pg0 = loadtest.CPUOfCommand("postgres")
+		if prof != nil {
+			waitProfile = prof.capture(ctx, o.rampUp+(o.duration-o.rampUp)/3, out)
+		}
+	}
 	res, err := loadtest.Run(ctx, cfg)
 	if err != nil {
 		return fail("%v", err)
@@ -195,6 +225,17 @@ func benchStore(ctx context.Context, o options, store string, out io.Writer) int
 	stopWatch()
 	serverCPU1, cpuErr := srv.CPUTime()
 	selfCPU1 := selfCPUTime()
+	busy1, _, err := loadtest.MachineCPU()
+	machineErr = errors.Join(machineErr, err)
+	pg1 := loadtest.CPUOfCommand("postgres")
+	selfRT := loadtest.SelfRuntime().Sub(selfRT0)
+	var serverRT loadtest.RuntimeSample
+	if serverRTErr == nil {
+		var rt loadtest.RuntimeSample
+		if rt, serverRTErr = srv.Runtime(ctx); serverRTErr == nil {
+			serverRT = rt.Sub(serverRT0)
+		}
+	}
 	rss, rssErr := srv.PeakRSS()
 	if srv.Exited() {
 		return fail("the server died during the run:\n%s", srv.Output())
@@ -202,6 +243,7 @@ func benchStore(ctx context.Context, o options, store string, out io.Writer) int
 
 	loadtest.WriteTable(out, res)
 	fmt.Fprintln(out)
+	waitProfile()
 
 	code := 0
 	// Stock is the store's truth: what left it must be exactly what the
@@ -236,6 +278,25 @@ func benchStore(ctx context.Context, o options, store string, out io.Writer) int
 	}
 	d := (selfCPU1 - selfCPU0).Seconds()
 	fmt.Fprintf(tw, "generator CPU:\t%.1f s (%.0f%% of one core)\n", d, 100*d/elapsed)
+	// Where a shared tail comes from: each process's goroutines waiting
+	// for a CPU, and its GC, during the sale.
+	if serverRTErr != nil {
+		fmt.Fprintf(tw, "server runtime:\tunknown: %v\n", serverRTErr)
+	} else {
+		fmt.Fprintf(tw, "server runtime:\t%s\n", serverRT.Summary())
+	}
+	fmt.Fprintf(tw, "generator runtime:\t%s\n", selfRT.Summary())
+	// What the rest of the machine took from the same cores: a tail that
+	// comes with a busy machine is the machine's, not the server's.
+	var others float64
+	if machineErr == nil && cpuErr == nil {
+		cores := func(d time.Duration) float64 { return d.Seconds() / elapsed }
+		busy, pg := cores(busy1-busy0), cores(pg1-pg0)
+		server, gen := cores(serverCPU1-serverCPU0), cores(selfCPU1-selfCPU0)
+		others = max(0, busy-server-gen-pg)
+		fmt.Fprintf(tw, "machine during the sale:\t%.2f of %d cores busy: server %.2f, generator %.2f, postgres %.2f, everything else %.2f\n",
+			busy, runtime.NumCPU(), server, gen, pg, others)
+	}
 	if rssErr != nil {
 		fmt.Fprintf(tw, "server peak RSS:\tunknown: %v\n", rssErr)
 	} else {
@@ -269,6 +330,9 @@ func benchStore(ctx context.Context, o options, store string, out io.Writer) int
 	tw.Flush()
 	if res.Total.Shed > 0 {
 		fmt.Fprintf(out, "note: %d responses were shed (503 overloaded) and retried\n", res.Total.Shed)
+	}
+	if others > busyOthers {
+		fmt.Fprintf(out, "note: other processes kept %.2f cores busy during the sale; goroutines waiting for a CPU (the runtime lines above) are their doing, not the server's work\n", others)
 	}
 	fmt.Fprintln(out)
 

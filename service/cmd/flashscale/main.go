@@ -120,6 +120,14 @@ func serve(logw io.Writer) error {
 	}
 	defer func() { stopEmail(); <-emailDone }()
 
+	if cfg.DebugAddr != "" {
+		stopDebug, err := startDebug(cfg.DebugAddr, log)
+		if err != nil {
+			return fmt.Errorf("FLASHSCALE_DEBUG_ADDR: %w", err)
+		}
+		defer stopDebug()
+	}
+
 	srv := fshttp.New(fshttp.Options{Config: cfg, Store: store, Logger: log, Web: web.New(), Registry: reg})
 	if err := srv.Start(appCtx); err != nil {
 		return fmt.Errorf("loading catalog: %w", err)
