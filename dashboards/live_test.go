@@ -193,6 +193,9 @@ var expectations = []expectation{
 	{"flashscale-flash-sale", "Checkout SLO: bad ratio", all(0), all(0)},
 	{"flashscale-flash-sale", "Shed checkouts per second", nil, all(0)},
 	{"flashscale-service", "Checkout admission: slots in use vs limit", nil, all(0)},
+	// The order's email was sent: the outbox is empty before and after.
+	{"flashscale-flash-sale", "Confirmation emails waiting", all(0), all(0)},
+	{"flashscale-flash-sale", "Oldest waiting confirmation email", all(0), all(0)},
 }
 
 func checkExpectations(t *testing.T, ctx context.Context, prom v1.API, ds []dashboard, idle, busy time.Time, tr traffic) {
@@ -376,6 +379,8 @@ func checkRulesLoaded(t *testing.T, ctx context.Context, prom v1.API, rules []ru
 				soldOut = append(soldOut, string(a.Labels["product"]))
 			case "FlashScaleHighErrorRatio", "FlashScaleCheckoutErrorBudgetBurn":
 				t.Errorf("%s is %s, yet no request failed: %v", a.Labels["alertname"], a.State, a.Labels)
+			case "FlashScaleConfirmationEmailsStuck":
+				t.Errorf("%s is %s, yet the order's email was sent: %v", a.Labels["alertname"], a.State, a.Labels)
 			}
 		}
 		if !slices.Equal(soldOut, []string{soldOutItem}) {
