@@ -28,6 +28,7 @@ import (
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
+	"github.com/flashscale/flashscale/service/mail/smtptest"
 	"github.com/flashscale/flashscale/service/postgres/pgtest"
 )
 
@@ -60,7 +61,10 @@ func TestDashboardsAgainstLivePrometheus(t *testing.T) {
 
 	hooks := newWebhooks(t)
 	am := startAlertmanager(t, amBin, dir, hooks)
-	shop := startFlashscale(t, bin, dir, dbURL)
+	// The email sender runs, as in production: its metrics exist only
+	// where it does, and every one a panel or rule reads must be exported.
+	smtp := smtptest.Start(t)
+	shop := startFlashscale(t, bin, dir, dbURL, smtp.Addr)
 	prom := startPrometheus(t, promBin, dir, shop.port, am.port)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -80,8 +84,14 @@ func TestDashboardsAgainstLivePrometheus(t *testing.T) {
 			and on () flashscale_checkout_rejections_total{reason="sold_out"} >= 1
 			and on () flashscale_checkout_rejections_total{reason="invalid"} >= 1
 			and on () flashscale_product_stock{product=%q} == 0
-			and on () flashscale_db_pool_acquires_total >= 1`, scrapeJob, tr.soldOut), nil)
+			and on () flashscale_db_pool_acquires_total >= 1
+			and on () flashscale_email_sent_total >= 1
+			and on () flashscale_outbox_pending == 0`, scrapeJob, tr.soldOut), nil)
 	})
+	// The one order's confirmation email reached the SMTP server.
+	if got := smtp.Wait(1, 10*time.Second); len(got) != 1 {
+		t.Errorf("the SMTP server received %d emails, want 1 (one order placed)", len(got))
+	}
 	time.Sleep(2 * time.Second) // two more scrapes after the traffic
 	busy := time.Now()
 
@@ -183,6 +193,9 @@ var expectations = []expectation{
 	{"flashscale-flash-sale", "Checkout SLO: bad ratio", all(0), all(0)},
 	{"flashscale-flash-sale", "Shed checkouts per second", nil, all(0)},
 	{"flashscale-service", "Checkout admission: slots in use vs limit", nil, all(0)},
+	// The order's email was sent: the outbox is empty before and after.
+	{"flashscale-flash-sale", "Confirmation emails waiting", all(0), all(0)},
+	{"flashscale-flash-sale", "Oldest waiting confirmation email", all(0), all(0)},
 }
 
 func checkExpectations(t *testing.T, ctx context.Context, prom v1.API, ds []dashboard, idle, busy time.Time, tr traffic) {
@@ -366,6 +379,8 @@ func checkRulesLoaded(t *testing.T, ctx context.Context, prom v1.API, rules []ru
 				soldOut = append(soldOut, string(a.Labels["product"]))
 			case "FlashScaleHighErrorRatio", "FlashScaleCheckoutErrorBudgetBurn":
 				t.Errorf("%s is %s, yet no request failed: %v", a.Labels["alertname"], a.State, a.Labels)
+			case "FlashScaleConfirmationEmailsStuck":
+				t.Errorf("%s is %s, yet the order's email was sent: %v", a.Labels["alertname"], a.State, a.Labels)
 			}
 		}
 		if !slices.Equal(soldOut, []string{soldOutItem}) {
@@ -577,7 +592,7 @@ func flashscaleBinary(t *testing.T) string {
 	return out
 }
 
-func startFlashscale(t *testing.T, bin, dir, databaseURL string) *flashscale {
+func startFlashscale(t *testing.T, bin, dir, databaseURL, smtpAddr string) *flashscale {
 	t.Helper()
 	token := randomHex(t)
 	jar, _ := cookiejar.New(nil)
@@ -605,6 +620,10 @@ func startFlashscale(t *testing.T, bin, dir, databaseURL string) *flashscale {
 				"FLASHSCALE_ADMIN_TOKEN="+token,
 				"FLASHSCALE_DRAIN_TIMEOUT=2s",
 				"FLASHSCALE_LOG_FORMAT=text",
+				// aiosmtpd on loopback speaks plain SMTP.
+				"FLASHSCALE_SMTP_ADDR="+smtpAddr,
+				"FLASHSCALE_SMTP_FROM=FlashScale <orders@mail.flashscale.test>",
+				"FLASHSCALE_SMTP_TLS=none",
 			), f.base+"/readyz")
 		if lastErr == nil {
 			return f

@@ -3,15 +3,18 @@ package boards
 import (
 	"fmt"
 
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+
 	"github.com/flashscale/flashscale/dashboards/cloudwatch"
 )
 
 // flashSale is FlashScale / Flash sale: what the sale sells, what it
 // refuses and why, the checkout SLO, stock, checkout latency of placed
-// orders, and the load balancer and database as AWS sees them.
+// orders, the orders' confirmation emails, and the load balancer and
+// database as AWS sees them.
 func flashSale() *board {
 	b := newBoard("flashscale-flash-sale", "FlashScale / Flash sale",
-		"Orders, units sold, checkout rejections and shedding, the checkout SLO, stock left, checkout latency, and the ALB and RDS as CloudWatch sees them.")
+		"Orders, units sold, checkout rejections and shedding, the checkout SLO, stock left, checkout latency, confirmation emails, and the ALB and RDS as CloudWatch sees them.")
 
 	b.stat("Orders placed", "Orders placed in the selected time range (idempotent replays not counted).", "none", 5,
 		now("", `sum(increase(flashscale_orders_placed_total{color=~"$color"}[$__range]))`))
@@ -68,6 +71,25 @@ clamp_min(sum(rate(flashscale_checkout_duration_seconds_count{color=~"$color"}[$
 		q("p99", `histogram_quantile(0.99, sum by (le) (rate(flashscale_checkout_duration_seconds_bucket{color=~"$color", outcome="placed"}[$__rate_interval])))`))
 	b.timeseries("Checkout p99 latency by outcome and colour", "A slow 'rejected' line with a rising shed ratio means checkouts wait in the admission queue before being shed.", "s", half, 8,
 		q("{{outcome}} {{color}}", `histogram_quantile(0.99, sum by (le, outcome, color) (rate(flashscale_checkout_duration_seconds_bucket{color=~"$color"}[$__rate_interval])))`))
+
+	// The outbox is shared by every pod and both colours, so each sender
+	// reports the same outbox gauges: max, not sum. Pods without a sender
+	// (FLASHSCALE_SMTP_ADDR unset) export none of these series.
+	b.row("Confirmation emails")
+	b.timeseries("Confirmation emails waiting", "Order confirmation emails in the outbox not yet sent (nor given up): the whole outbox, which every pod running the email sender reports alike. A sale's backlog rises and drains; a line that only rises means emails are not going out. No Data: no pod runs the sender (FLASHSCALE_SMTP_ADDR unset).", "none", third, 8,
+		q("waiting", `max(flashscale_outbox_pending{color=~"$color"})`))
+	b.b.WithPanel(b.series("Oldest waiting confirmation email",
+		"How long the oldest unsent confirmation email has waited since its order committed; 0 when none waits. FlashScaleConfirmationEmailsStuck (warning) fires when it stays above 15 minutes (the red line) for 5 minutes.",
+		"s", third, 8,
+		q("oldest", `max(flashscale_outbox_oldest_pending_age_seconds{color=~"$color"})`)).
+		Min(0).
+		Thresholds(dashboard.NewThresholdsConfigBuilder().
+			Mode(dashboard.ThresholdsModeAbsolute).
+			Steps([]dashboard.Threshold{{Color: "green"}, {Value: ptr(15 * 60.0), Color: "red"}})).
+		ThresholdsStyle(lineThresholds()))
+	b.timeseries("Confirmation emails sent and failed per second", "Emails the SMTP server accepted, and failed attempts by outcome: retry (temporary: server down, 4xx, TLS or login refused; the email waits and is tried again) and given_up (the recipient refused for good). Retries with nothing sent: the SMTP server or its credentials.", "short", third, 8,
+		q("sent", `sum(rate(flashscale_email_sent_total{color=~"$color"}[$__rate_interval]))`),
+		q("{{outcome}}", `sum by (outcome) (rate(flashscale_email_failures_total{color=~"$color"}[$__rate_interval]))`))
 
 	b.row("Load balancer and database (CloudWatch, through YACE)")
 	alb5xx := cw("HTTPCode_ELB_5XX_Count")
