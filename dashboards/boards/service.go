@@ -79,5 +79,9 @@ clamp_min(sum by (route) (rate(flashscale_http_requests_total{color=~"$color"}[$
 	b.timeseries("Goroutines and resident memory by colour", "Go runtime health summed over the colour's pods.", "short", half, 6,
 		q("goroutines {{color}}", `sum by (color) (go_goroutines{color=~"$color"})`),
 		q("RSS {{color}}", `sum by (color) (process_resident_memory_bytes{color=~"$color"})`))
+	b.timeseries("Waiting for a CPU (p99)", "How long the colour's runnable goroutines waited for a CPU (p99, from the Go scheduler: go_sched_latencies_seconds). When every route's latency rises together and this reaches tens of milliseconds, the pods are starved of CPU (a CPU limit's throttling, or a busy node), not slow in their own code: raise the CPU request or let the HPA add pods.", "s", half, 6,
+		q("{{color}}", `histogram_quantile(0.99, sum by (le, color) (rate(go_sched_latencies_seconds_bucket{color=~"$color"}[$__rate_interval])))`))
+	b.timeseries("GC share of CPU", "The share of the colour's available CPU (GOMAXPROCS x time) the Go garbage collector used, as the runtime estimates it at each GC cycle. A high share with memory near GOMEMLIMIT means the heap is too small for the load.", "percent", half, 6,
+		q("{{color}}", `100 * sum by (color) (rate(go_cpu_classes_gc_total_cpu_seconds_total{color=~"$color"}[$__rate_interval])) / sum by (color) (rate(go_cpu_classes_total_cpu_seconds_total{color=~"$color"}[$__rate_interval]))`))
 	return b
 }
