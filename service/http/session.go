@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/flashscale/flashscale/service/shop"
 )
@@ -379,6 +380,7 @@ type revocationFeed struct {
 	cache   *sessionCache
 	log     *slog.Logger
 	now     func() time.Time
+	reads   *prometheus.CounterVec
 	overlap time.Duration
 	since   time.Time // the database's clock: the last latest minus the overlap
 	pruned  time.Time // the database's clock at the last prune
@@ -386,7 +388,7 @@ type revocationFeed struct {
 }
 
 func newRevocationFeed(s *Server) *revocationFeed {
-	return &revocationFeed{store: s.store, cache: s.sessions, log: s.log, now: s.now,
+	return &revocationFeed{store: s.store, cache: s.sessions, log: s.log, now: s.now, reads: s.metrics.revocationReads,
 		overlap: max(revocationOverlap, 2*s.cfg.StoreTimeout)}
 }
 
@@ -413,6 +415,7 @@ func (f *revocationFeed) poll(ctx context.Context) {
 		if ctx.Err() != nil {
 			return // stopping
 		}
+		f.reads.WithLabelValues("error").Inc()
 		if f.failed++; f.failed == 1 {
 			f.log.WarnContext(ctx, "reading session revocations failed; until it recovers, a cached session is trusted only briefly after its lookup",
 				slog.Duration("trustedFor", revocationStale), slog.Any("err", err))
@@ -420,6 +423,7 @@ func (f *revocationFeed) poll(ctx context.Context) {
 		return
 	}
 	f.cache.revoke(hashes, start.Add(revocationStale))
+	f.reads.WithLabelValues("ok").Inc()
 	if f.failed > 0 {
 		f.log.InfoContext(ctx, "reading session revocations recovered; cached sessions trusted again", slog.Int("failedReads", f.failed))
 		f.failed = 0

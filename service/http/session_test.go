@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -219,6 +220,35 @@ func (p *pod) who(s *shopper, cookies ...*http.Cookie) string {
 	return string(b)
 }
 
+// metrics is this pod's /metrics.
+func (p *pod) metrics() string {
+	p.t.Helper()
+	res, err := http.Get(p.url + "/metrics")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
+
+// metricValue is the value of the series named (with its labels) in a
+// scrape.
+func metricValue(t *testing.T, scrape, series string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(scrape, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no series %s in the scrape", series)
+	return 0
+}
+
 // cached reports whether a request for s is answered without a session
 // lookup in the store, and checks it is s's account.
 func (p *pod) cached(s *shopper) bool {
@@ -378,6 +408,12 @@ func TestFailingRevocationFeedDistrustsTheCache(t *testing.T) {
 	}
 	if n := b.log.count(recovered); n != 1 {
 		t.Errorf("the recovery was logged %d times; want once", n)
+	}
+	m := b.metrics()
+	for _, outcome := range []string{"ok", "error"} {
+		if n := metricValue(t, m, `flashscale_session_revocation_reads_total{outcome="`+outcome+`"}`); n < 1 {
+			t.Errorf("%s reads of the feed counted: %v", outcome, n)
+		}
 	}
 }
 
