@@ -323,6 +323,10 @@ func (c *sessionCache) put(ss shop.Session, now, until time.Time) {
 			clear(c.m)
 		}
 	}
+	// Nothing served from the cache needs the password hash; a cache that
+	// keeps sessions for minutes should not keep those too (and its ~100
+	// bytes a session).
+	ss.Account.PasswordHash = ""
 	c.m[ss.TokenHash] = cachedSession{s: ss, until: until, alone: now.Add(revocationStale)}
 }
 
