@@ -377,8 +377,8 @@ const (
 )
 
 // revocationFeed polls the store's session revocations and drops them
-// from the cache. Only its own goroutine uses it (Start's first poll
-// comes before that goroutine starts).
+// from the cache. Only its own goroutine polls (Start's first poll comes
+// before that goroutine starts).
 type revocationFeed struct {
 	store   shop.Store
 	cache   *sessionCache
@@ -389,6 +389,10 @@ type revocationFeed struct {
 	since   time.Time // the database's clock: the last latest minus the overlap
 	pruned  time.Time // the database's clock at the last prune
 	failed  int       // reads failed in a row
+	// pruning is set while a prune runs (in a goroutine of its own, so a
+	// prune queued behind checkouts for the SQLite writer never delays a
+	// read); more when it deleted a full batch and more are due.
+	pruning, more atomic.Bool
 }
 
 func newRevocationFeed(s *Server) *revocationFeed {
@@ -433,14 +437,20 @@ func (f *revocationFeed) poll(ctx context.Context) {
 		f.failed = 0
 	}
 	f.since = latest.Add(-f.overlap)
-	if latest.Sub(f.pruned) >= revocationPruneEvery {
-		n, err := f.store.PruneSessionRevocations(ctx, latest.Add(-revocationRetention), revocationPruneBatch)
-		switch {
-		case err != nil:
-			f.log.WarnContext(ctx, "pruning session revocations failed; trying again in a minute", slog.Any("err", err))
-			f.pruned = latest
-		case n < revocationPruneBatch:
-			f.pruned = latest
-		} // a full batch: more are due, prune again at the next poll
+	if (f.more.Load() || latest.Sub(f.pruned) >= revocationPruneEvery) && f.pruning.CompareAndSwap(false, true) {
+		f.pruned = latest
+		f.more.Store(false)
+		go f.prune(ctx, latest.Add(-revocationRetention))
+	}
+}
+
+func (f *revocationFeed) prune(ctx context.Context, before time.Time) {
+	defer f.pruning.Store(false)
+	n, err := f.store.PruneSessionRevocations(ctx, before, revocationPruneBatch)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		f.log.WarnContext(ctx, "pruning session revocations failed; trying again in a minute", slog.Any("err", err))
+	case n == revocationPruneBatch:
+		f.more.Store(true) // a full batch: prune again after the next read
 	}
 }

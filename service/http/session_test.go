@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -143,6 +144,30 @@ type podStore struct {
 	lookups    atomic.Int64
 	feedDown   atomic.Bool
 	feedErrors atomic.Int64
+
+	mu          sync.Mutex
+	prunes      []time.Time // the before of each prune
+	fullBatches int         // prunes still to report a full batch (without deleting)
+}
+
+func (p *podStore) PruneSessionRevocations(ctx context.Context, before time.Time, limit int) (int, error) {
+	p.mu.Lock()
+	p.prunes = append(p.prunes, before)
+	full := p.fullBatches > 0
+	if full {
+		p.fullBatches--
+	}
+	p.mu.Unlock()
+	if full {
+		return limit, nil
+	}
+	return p.Store.PruneSessionRevocations(ctx, before, limit)
+}
+
+func (p *podStore) pruned() []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.prunes)
 }
 
 func (p *podStore) GetSession(ctx context.Context, tokenHash string, now time.Time) (shop.Session, error) {
@@ -174,7 +199,12 @@ type pod struct {
 
 func (e *testEnv) otherPod() *pod {
 	e.t.Helper()
-	p := &pod{t: e.t, env: e, store: &podStore{Store: e.store}, log: &lockedBuffer{}, clock: time.Now()}
+	return e.otherPodOn(&podStore{Store: e.store})
+}
+
+func (e *testEnv) otherPodOn(store *podStore) *pod {
+	e.t.Helper()
+	p := &pod{t: e.t, env: e, store: store, log: &lockedBuffer{}, clock: time.Now()}
 	srv := fshttp.New(fshttp.Options{Config: e.server.Config(), Store: p.store, Registry: prometheus.NewRegistry(),
 		Logger: slog.New(slog.NewTextHandler(p.log, nil)), Now: p.now})
 	if err := srv.Start(e.t.Context()); err != nil {
@@ -348,6 +378,24 @@ func TestCachedSessionStillExtendsIdle(t *testing.T) {
 		if got := b.who(s); !strings.Contains(got, s.email) {
 			t.Fatalf("%d s of requests every 50 s with a one-minute idle timeout: signed out (%s)", (i+1)*50, got)
 		}
+	}
+}
+
+// A pod prunes revocations an hour old (the database's clock) when it
+// starts and then once a minute; a prune that deleted a full batch is
+// followed by another at the next read, not a minute later.
+func TestPodsPruneRevocations(t *testing.T) {
+	env := newEnv(t, nil)
+	store := &podStore{Store: env.store, fullBatches: 2}
+	env.otherPodOn(store)
+	eventually(t, 5*time.Second, "three prunes, two of them full", func() bool { return len(store.pruned()) >= 3 })
+	prunes := store.pruned()
+	if want := time.Now().Add(-time.Hour); prunes[0].Before(want.Add(-time.Minute)) || prunes[0].After(want.Add(time.Minute)) {
+		t.Errorf("the first prune was of revocations before %v; want an hour ago (%v)", prunes[0], want)
+	}
+	time.Sleep(2 * time.Second) // two more polls: no prune, the last one was not full
+	if n := len(store.pruned()); n != 3 {
+		t.Errorf("%d prunes within seconds after a prune that was not full; want 3", n)
 	}
 }
 
