@@ -133,4 +133,18 @@ func testSessionRevocations(t *testing.T, s shop.Store) {
 	if got, _ := revocations(t, s, time.Time{}); len(got) != 0 {
 		t.Fatalf("after pruning all: %v", got)
 	}
+
+	// A token revoked again (its session stored anew, which only a test
+	// does) is one revocation at the later time.
+	for range 2 {
+		if err := s.CreateSession(ctx, ss[0]); err != nil {
+			t.Fatalf("CreateSession: %v", err)
+		}
+		_, l := revocations(t, s, time.Time{})
+		dbClockAfter(t, s, l)
+		revoke(t, s, ss[0].TokenHash)
+		if got, _ := revocations(t, s, l); !slices.Equal(got, []string{ss[0].TokenHash}) {
+			t.Fatalf("revocations after %v, the token revoked again: %v; want it once", l, got)
+		}
+	}
 }
