@@ -42,3 +42,8 @@ func (s *Server) Config() config.Config { return s.cfg }
 
 // Now is the server's clock.
 func (s *Server) Now() time.Time { return s.now() }
+
+// RevocationFeedVouches reports whether the revocation feed's last read is
+// recent enough, by the server's clock, for the cache to be trusted
+// beyond 5 s after a lookup.
+func (s *Server) RevocationFeedVouches() bool { return s.now().UnixNano() < s.sessions.vouched.Load() }

@@ -28,6 +28,7 @@ type metrics struct {
 	stock           *prometheus.GaugeVec
 	buildInfo       *prometheus.GaugeVec
 	signins         *prometheus.CounterVec
+	revocationReads *prometheus.CounterVec
 
 	// series caches the request counter and histogram of each (method,
 	// route, code), so a request costs one map read instead of two label
@@ -117,12 +118,19 @@ func newMetrics(reg prometheus.Registerer, version, color, commit string) *metri
 			Name: "flashscale_signins_total",
 			Help: "Registrations and sign-in attempts, by outcome (registered, signed_in, invalid_credentials, rate_limited).",
 		}, []string{"outcome"}),
+		revocationReads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "flashscale_session_revocation_reads_total",
+			Help: "Reads of the store's session revocation feed, by outcome (ok, error); while they fail, cached sessions are trusted only 5 s after their lookup.",
+		}, []string{"outcome"}),
 	}
 	reg.MustRegister(m.requests, m.duration, m.inFlight, m.ordersPlaced, m.unitsSold,
-		m.rejections, m.checkoutLatency, m.stock, m.buildInfo, m.signins,
+		m.rejections, m.checkoutLatency, m.stock, m.buildInfo, m.signins, m.revocationReads,
 		newGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, o := range []string{"registered", "signed_in", "invalid_credentials", "rate_limited"} {
 		m.signins.WithLabelValues(o)
+	}
+	for _, o := range []string{"ok", "error"} {
+		m.revocationReads.WithLabelValues(o)
 	}
 	for _, r := range rejectionReasons {
 		m.rejections.WithLabelValues(r)

@@ -54,6 +54,7 @@ type Server struct {
 	hashes       *admission
 	signinLimits *signinLimits
 	sessions     *sessionCache
+	revocations  *revocationFeed
 	engine       *gin.Engine
 	now          func() time.Time
 	started      time.Time
@@ -93,6 +94,7 @@ func New(o Options) *Server {
 	s.hashes = newAdmission(hashes, hashQueueWait)
 	s.signinLimits = newSigninLimits(o.Config.SigninPerAccount, o.Config.SigninPerAddress)
 	s.sessions = newSessionCache()
+	s.revocations = newRevocationFeed(s)
 	csrf := s.newCSRF(o.Config.AllowedOrigins)
 
 	e := gin.New()
@@ -164,12 +166,17 @@ func isReserved(p string) bool {
 	return strings.HasPrefix(p, "/api/")
 }
 
-// Start loads the catalog and keeps it fresh until ctx ends.
+// Start loads the catalog and keeps it fresh until ctx ends, and polls
+// the session revocation feed. The first read comes before the server
+// serves, so its cache is trusted from the first request; a failure there
+// only means the cache is not trusted yet (see revocationFeed).
 func (s *Server) Start(ctx context.Context) error {
 	if err := s.catalog.refresh(ctx); err != nil {
 		return err
 	}
 	go s.catalog.run(ctx, s.cfg.CatalogRefresh)
+	s.revocations.poll(ctx)
+	go s.revocations.run(ctx, revocationPoll)
 	return nil
 }
 

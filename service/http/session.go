@@ -5,9 +5,11 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/flashscale/flashscale/service/shop"
 )
@@ -31,7 +33,8 @@ type resolved struct {
 // the product listing every shopper polls never reads it, so it costs
 // nothing there. A signed-in request that needs it costs one primary-key
 // lookup, or none when this pod looked the token up within
-// sessionCacheTTL (see sessionCache). ctx bounds the lookup (the
+// sessionCacheTTL and the revocation feed vouches for it (see
+// sessionCache). ctx bounds the lookup (the
 // request's when nil).
 func (s *Server) session(c *gin.Context, ctx context.Context) (*shop.Session, error) {
 	if v, ok := c.Get(sessionKey); ok {
@@ -78,8 +81,30 @@ func (s *Server) lookupSession(c *gin.Context, ctx context.Context) resolved {
 			ss.IdleExpiresAt = next
 		}
 	}
-	s.sessions.put(ss, now)
+	s.sessions.put(ss, now, s.cacheUntil(ss, now))
 	return resolved{s: &ss}
+}
+
+// cacheUntil is how long a pod may keep ss: sessionCacheTTL, but no
+// longer than until a request would next extend its idle expiry in the
+// store (IdleRefresh). A shopper whose requests all hit the cache would
+// otherwise never write it, and be signed out in the middle of shopping
+// by a short FLASHSCALE_SESSION_IDLE.
+func (s *Server) cacheUntil(ss shop.Session, now time.Time) time.Time {
+	until := now.Add(sessionCacheTTL)
+	idle, step := s.cfg.SessionIdle, touchStep(s.cfg.SessionIdle)
+	if ss.ExpiresAt.Sub(ss.IdleExpiresAt) < step {
+		return until // the absolute expiry is too close for another touch
+	}
+	if due := ss.IdleExpiresAt.Add(step - idle); due.Before(until) {
+		until = due
+		// A touch that failed is due already: try it again a second later,
+		// not on every request.
+		if soon := now.Add(time.Second); until.Before(soon) {
+			until = soon
+		}
+	}
+	return until
 }
 
 // touchStep is how far the idle expiry must be able to move before it is
@@ -218,8 +243,9 @@ func (s *Server) checkPassword(c *gin.Context, cred shop.Credentials) (shop.Acco
 	return a, nil
 }
 
-// signOut revokes the caller's session in the store (every pod sees it at
-// once) and clears the cookie. A guest signing out is a no-op.
+// signOut revokes the caller's session in the store (this pod at once,
+// the others through the revocation feed within about revocationPoll) and
+// clears the cookie. A guest signing out is a no-op.
 func (s *Server) signOut(c *gin.Context) {
 	if tok, err := c.Cookie(SessionCookie); err == nil && shop.ValidSessionToken(tok) {
 		hash := shop.SessionTokenHash(tok)
@@ -233,13 +259,15 @@ func (s *Server) signOut(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// sessionCacheTTL is how long a pod trusts a session it looked up. Every
+// sessionCacheTTL is how long a pod keeps a session it looked up. Every
 // signed-in shopper's product view, quote, checkout and order list needs
-// the session; without the cache that was one more store read on most of
-// the sale's requests. The price: a sign-out (or a sign-in that replaces a
-// token) is effective at once on the pod that served it, and on the other
-// pods within sessionCacheTTL.
-const sessionCacheTTL = 5 * time.Second
+// the session; without the cache each is one more store read (a join of
+// sessions and accounts), about 850 a second at the 5,000-shopper sale's
+// peak. The cache can be long because revocations reach every pod through
+// the store's revocation feed (revocationFeed) within about revocationPoll;
+// sessions still expire on their own (Session.Active) and an entry ends
+// early when its idle expiry is due a write (cacheUntil).
+const sessionCacheTTL = 10 * time.Minute
 
 // maxCachedSessions bounds the cache; past it, it starts over.
 const maxCachedSessions = 100_000
@@ -247,16 +275,28 @@ const maxCachedSessions = 100_000
 type cachedSession struct {
 	s     shop.Session
 	until time.Time
+	// alone is until when the entry is trusted without the revocation
+	// feed: revocationStale after its lookup, the whole cache of the
+	// releases before the feed. A revocation reaches a pod whose feed is
+	// failing no later than it did then.
+	alone time.Time
 }
 
 // sessionCache holds recently looked-up sessions by token hash.
 type sessionCache struct {
 	mu sync.Mutex
 	m  map[string]cachedSession
+	// vouched is until when (Unix nanoseconds, the server's clock) the
+	// revocation feed vouches for the entries: revocationStale after the
+	// start of its last successful read. Past it the feed is failing, and
+	// only entries younger than revocationStale are trusted.
+	vouched atomic.Int64
 }
 
 func newSessionCache() *sessionCache { return &sessionCache{m: map[string]cachedSession{}} }
 
+// get is on every signed-in request that needs the shopper: a lock, a map
+// lookup and an atomic load, nothing allocated.
 func (c *sessionCache) get(hash string, now time.Time) (shop.Session, bool) {
 	c.mu.Lock()
 	e, ok := c.m[hash]
@@ -264,10 +304,13 @@ func (c *sessionCache) get(hash string, now time.Time) (shop.Session, bool) {
 	if !ok || !now.Before(e.until) || !e.s.Active(now) {
 		return shop.Session{}, false
 	}
+	if now.UnixNano() >= c.vouched.Load() && !now.Before(e.alone) {
+		return shop.Session{}, false
+	}
 	return e.s, true
 }
 
-func (c *sessionCache) put(ss shop.Session, now time.Time) {
+func (c *sessionCache) put(ss shop.Session, now, until time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= maxCachedSessions {
@@ -280,11 +323,134 @@ func (c *sessionCache) put(ss shop.Session, now time.Time) {
 			clear(c.m)
 		}
 	}
-	c.m[ss.TokenHash] = cachedSession{s: ss, until: now.Add(sessionCacheTTL)}
+	// Nothing served from the cache needs the password hash; a cache that
+	// keeps sessions for minutes should not keep those too (and its ~100
+	// bytes a session).
+	ss.Account.PasswordHash = ""
+	c.m[ss.TokenHash] = cachedSession{s: ss, until: until, alone: now.Add(revocationStale)}
 }
 
 func (c *sessionCache) drop(hash string) {
 	c.mu.Lock()
 	delete(c.m, hash)
 	c.mu.Unlock()
+}
+
+// revoke drops the revoked sessions, then lets the feed vouch for the
+// rest until vouched.
+func (c *sessionCache) revoke(hashes []string, vouched time.Time) {
+	if len(hashes) > 0 {
+		c.mu.Lock()
+		for _, h := range hashes {
+			delete(c.m, h)
+		}
+		c.mu.Unlock()
+	}
+	c.vouched.Store(vouched.UnixNano())
+}
+
+const (
+	// revocationPoll is how often each pod reads the revocation feed: about
+	// how long a sign-out on one pod takes to reach the others.
+	revocationPoll = time.Second
+	// revocationStale is how long a successful read of the feed vouches
+	// for the cache (five polls). Past it, a pod trusts an entry only for
+	// revocationStale after its lookup, as every entry before the feed: a
+	// failing feed never delays a sign-out more than the old 5 s cache did.
+	revocationStale = 5 * time.Second
+	// revocationOverlap is how far before the latest database time it saw
+	// a pod reads the feed again (at least; twice the store timeout if that
+	// is longer). A revocation can commit after a read that its time
+	// precedes, by as long as its transaction ran, which the store timeout
+	// (and PostgreSQL's statement_timeout) bounds. The cost is reading each
+	// revocation for the overlap's 30 polls, a hash each.
+	revocationOverlap = 30 * time.Second
+	// revocationRetention is how long the store keeps a revocation: far
+	// longer than sessionCacheTTL plus the overlap, so a revocation is
+	// never pruned while a pod may hold the session, whatever the skew
+	// between the pods' clocks and the database's.
+	revocationRetention = time.Hour
+	// Each pod prunes once a minute (database time), at most
+	// revocationPruneBatch rows at once, sooner again when it hit the limit.
+	revocationPruneEvery = time.Minute
+	revocationPruneBatch = 1000
+)
+
+// revocationFeed polls the store's session revocations and drops them
+// from the cache. Only its own goroutine polls (Start's first poll comes
+// before that goroutine starts).
+type revocationFeed struct {
+	store   shop.Store
+	cache   *sessionCache
+	log     *slog.Logger
+	now     func() time.Time
+	reads   *prometheus.CounterVec
+	overlap time.Duration
+	since   time.Time // the database's clock: the last latest minus the overlap
+	pruned  time.Time // the database's clock at the last prune
+	failed  int       // reads failed in a row
+	// pruning is set while a prune runs (in a goroutine of its own, so a
+	// prune queued behind checkouts for the SQLite writer never delays a
+	// read); more when it deleted a full batch and more are due.
+	pruning, more atomic.Bool
+}
+
+func newRevocationFeed(s *Server) *revocationFeed {
+	return &revocationFeed{store: s.store, cache: s.sessions, log: s.log, now: s.now, reads: s.metrics.revocationReads,
+		overlap: max(revocationOverlap, 2*s.cfg.StoreTimeout)}
+}
+
+func (f *revocationFeed) run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f.poll(ctx)
+		}
+	}
+}
+
+// poll reads the revocations since the last read (minus the overlap),
+// drops them, and extends the feed's word by revocationStale from the
+// read's start: what it read covers every revocation committed before it.
+func (f *revocationFeed) poll(ctx context.Context) {
+	start := f.now()
+	hashes, latest, err := f.store.SessionRevocations(ctx, f.since)
+	if err != nil {
+		if ctx.Err() != nil {
+			return // stopping
+		}
+		f.reads.WithLabelValues("error").Inc()
+		if f.failed++; f.failed == 1 {
+			f.log.WarnContext(ctx, "reading session revocations failed; until it recovers, a cached session is trusted only briefly after its lookup",
+				slog.Duration("trustedFor", revocationStale), slog.Any("err", err))
+		}
+		return
+	}
+	f.cache.revoke(hashes, start.Add(revocationStale))
+	f.reads.WithLabelValues("ok").Inc()
+	if f.failed > 0 {
+		f.log.InfoContext(ctx, "reading session revocations recovered; cached sessions trusted again", slog.Int("failedReads", f.failed))
+		f.failed = 0
+	}
+	f.since = latest.Add(-f.overlap)
+	if (f.more.Load() || latest.Sub(f.pruned) >= revocationPruneEvery) && f.pruning.CompareAndSwap(false, true) {
+		f.pruned = latest
+		f.more.Store(false)
+		go f.prune(ctx, latest.Add(-revocationRetention))
+	}
+}
+
+func (f *revocationFeed) prune(ctx context.Context, before time.Time) {
+	defer f.pruning.Store(false)
+	n, err := f.store.PruneSessionRevocations(ctx, before, revocationPruneBatch)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		f.log.WarnContext(ctx, "pruning session revocations failed; trying again in a minute", slog.Any("err", err))
+	case n == revocationPruneBatch:
+		f.more.Store(true) // a full batch: prune again after the next read
+	}
 }

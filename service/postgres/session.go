@@ -61,8 +61,43 @@ func (s *Store) TouchSession(ctx context.Context, tokenHash string, idleExpiresA
 	return translate(err, "")
 }
 
-// DeleteSession revokes a session.
+// DeleteSession revokes a session. The trigger sessions_revoked records
+// the revocation for SessionRevocations in the same transaction.
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
 	return translate(err, "")
+}
+
+// SessionRevocations returns latest as now(), the start of the statement's
+// transaction, which is no later than the snapshot the revocations are
+// read from: a revocation it misses committed after latest.
+func (s *Store) SessionRevocations(ctx context.Context, since time.Time) ([]string, time.Time, error) {
+	var after *time.Time // NULL for a zero since: every revocation kept
+	if !since.IsZero() {
+		t := dbTime(since)
+		after = &t
+	}
+	var hashes []string
+	var latest time.Time
+	err := s.pool.QueryRow(ctx, `SELECT now(), coalesce(array_agg(token_hash), '{}') FROM session_revocations
+		WHERE $1::timestamptz IS NULL OR revoked_at > $1`, after).Scan(&latest, &hashes)
+	if err != nil {
+		return nil, time.Time{}, translate(err, "")
+	}
+	return hashes, latest.UTC(), nil
+}
+
+// PruneSessionRevocations deletes the oldest revocations before before, at
+// most limit of them, so one prune is one short write however far behind
+// pruning is.
+func (s *Store) PruneSessionRevocations(ctx context.Context, before time.Time, limit int) (int, error) {
+	if before.IsZero() || limit <= 0 {
+		return 0, nil
+	}
+	tag, err := s.pool.Exec(ctx, `DELETE FROM session_revocations WHERE token_hash IN
+		(SELECT token_hash FROM session_revocations WHERE revoked_at < $1 ORDER BY revoked_at LIMIT $2)`, dbTime(before), limit)
+	if err != nil {
+		return 0, translate(err, "")
+	}
+	return int(tag.RowsAffected()), nil
 }

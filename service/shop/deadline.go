@@ -163,3 +163,19 @@ func (t *deadlineStore) DeleteSession(ctx context.Context, tokenHash string) err
 	_, err := call(ctx, t.d, func(ctx context.Context) (struct{}, error) { return struct{}{}, t.s.DeleteSession(ctx, tokenHash) })
 	return err
 }
+
+func (t *deadlineStore) SessionRevocations(ctx context.Context, since time.Time) ([]string, time.Time, error) {
+	type feed struct {
+		hashes []string
+		latest time.Time
+	}
+	f, err := call(ctx, t.d, func(ctx context.Context) (feed, error) {
+		hashes, latest, err := t.s.SessionRevocations(ctx, since)
+		return feed{hashes, latest}, err
+	})
+	return f.hashes, f.latest, err
+}
+
+func (t *deadlineStore) PruneSessionRevocations(ctx context.Context, before time.Time, limit int) (int, error) {
+	return call(ctx, t.d, func(ctx context.Context) (int, error) { return t.s.PruneSessionRevocations(ctx, before, limit) })
+}

@@ -75,6 +75,12 @@ func (h hungStore) GetSession(ctx context.Context, _ string, _ time.Time) (shop.
 }
 func (h hungStore) TouchSession(ctx context.Context, _ string, _ time.Time) error { return h.wait(ctx) }
 func (h hungStore) DeleteSession(ctx context.Context, _ string) error             { return h.wait(ctx) }
+func (h hungStore) SessionRevocations(ctx context.Context, _ time.Time) ([]string, time.Time, error) {
+	return nil, time.Time{}, h.wait(ctx)
+}
+func (h hungStore) PruneSessionRevocations(ctx context.Context, _ time.Time, _ int) (int, error) {
+	return 0, h.wait(ctx)
+}
 
 func calls(s shop.Store) map[string]func(ctx context.Context) error {
 	return map[string]func(ctx context.Context) error{
@@ -106,6 +112,14 @@ func calls(s shop.Store) map[string]func(ctx context.Context) error {
 		"GetSession":     func(ctx context.Context) error { _, err := s.GetSession(ctx, "h", time.Now()); return err },
 		"TouchSession":   func(ctx context.Context) error { return s.TouchSession(ctx, "h", time.Now()) },
 		"DeleteSession":  func(ctx context.Context) error { return s.DeleteSession(ctx, "h") },
+		"SessionRevocations": func(ctx context.Context) error {
+			_, _, err := s.SessionRevocations(ctx, time.Time{})
+			return err
+		},
+		"PruneSessionRevocations": func(ctx context.Context) error {
+			_, err := s.PruneSessionRevocations(ctx, time.Now(), 1)
+			return err
+		},
 	}
 }
 

@@ -73,4 +73,19 @@ type Store interface {
 	// DeleteSession revokes a session (sign-out). A missing session is not
 	// an error: signing out twice is fine.
 	DeleteSession(ctx context.Context, tokenHash string) error
+	// SessionRevocations is the revocation feed pods poll to drop signed-out
+	// sessions from their caches. It returns the token hashes of the
+	// sessions deleted (by DeleteSession, or any other delete: the store
+	// records them in the deleting transaction) with a revocation time after
+	// since, and latest, the database's clock when it looked. Both times are
+	// the database's, never a pod's. Revocations can commit out of the
+	// order of their times, by up to the longest write transaction, so a
+	// poller passes the latest it was given minus an overlap longer than
+	// that: it sees some revocations twice and none never. A zero since
+	// returns every revocation still kept.
+	SessionRevocations(ctx context.Context, since time.Time) (hashes []string, latest time.Time, err error)
+	// PruneSessionRevocations deletes at most limit of the revocations
+	// recorded before before (the database's clock), oldest first, and
+	// reports how many it deleted.
+	PruneSessionRevocations(ctx context.Context, before time.Time, limit int) (int, error)
 }

@@ -68,11 +68,73 @@ func (s *Store) TouchSession(ctx context.Context, tokenHash string, idleExpiresA
 	return translate(err, "")
 }
 
-// DeleteSession revokes a session.
+// DeleteSession revokes a session. The trigger sessions_revoked records
+// the revocation for SessionRevocations in the same transaction.
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
 		return err
 	})
 	return translate(err, "")
+}
+
+// sqliteNow is the database's clock in the store's time format. SQLite
+// has no server: it is the host's clock, which every process sharing the
+// file shares; milliseconds, padded to the format's microseconds.
+const sqliteNow = `strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')`
+
+// SessionRevocations reads the clock before the revocations, in two
+// statements: each has its own snapshot, so the one the revocations come
+// from is no older than latest, and a revocation it misses committed
+// after latest.
+func (s *Store) SessionRevocations(ctx context.Context, since time.Time) ([]string, time.Time, error) {
+	var now string
+	if err := s.r.QueryRowContext(ctx, `SELECT `+sqliteNow).Scan(&now); err != nil {
+		return nil, time.Time{}, translate(err, "")
+	}
+	latest, err := parseTime(now)
+	if err != nil {
+		return nil, time.Time{}, translate(err, "")
+	}
+	after := "" // a zero since: every revocation kept
+	if !since.IsZero() {
+		after = fmtTime(since)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT token_hash FROM session_revocations WHERE revoked_at > ?`, after)
+	if err != nil {
+		return nil, time.Time{}, translate(err, "")
+	}
+	defer rows.Close()
+	var hashes []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, time.Time{}, translate(err, "")
+		}
+		hashes = append(hashes, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, time.Time{}, translate(err, "")
+	}
+	return hashes, latest, nil
+}
+
+// PruneSessionRevocations deletes the oldest revocations before before, at
+// most limit of them, so one prune is one short write however far behind
+// pruning is.
+func (s *Store) PruneSessionRevocations(ctx context.Context, before time.Time, limit int) (int, error) {
+	if before.IsZero() || limit <= 0 {
+		return 0, nil
+	}
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM session_revocations WHERE rowid IN
+			(SELECT rowid FROM session_revocations WHERE revoked_at < ? ORDER BY revoked_at LIMIT ?)`, fmtTime(before), limit)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), translate(err, "")
 }

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) shop.Store) {
 		{"Accounts", testAccounts},
 		{"Sessions", testSessions},
 		{"ExpiredSessionsDropped", testExpiredSessionsDropped},
+		{"SessionRevocations", testSessionRevocations},
 		{"AccountCapAcrossSessions", testAccountCapAcrossSessions},
 	}
 	tests = append(tests, outboxTests...)
