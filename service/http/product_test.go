@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -184,4 +185,67 @@ func TestUnstorablePathIDsAreNotFound(t *testing.T) {
 			t.Fatalf("stock %d, %v", p.Stock, err)
 		}
 	})
+}
+
+// The catalog listing, which every shopper polls, carries every header a
+// browser or cache acts on, each once, and nothing else: the security
+// headers, Vary (one line), the validator and caching rule, the type and
+// length, and CORS for an allowed origin. Referrer-Policy is left to the
+// shop's pages, the documents it has effect on.
+func TestListProductsHeaders(t *testing.T) {
+	env := newEnv(t, nil)
+	s := env.cookieless()
+	common := map[string]string{
+		"X-Content-Type-Options":  "nosniff",
+		"X-Frame-Options":         "DENY",
+		"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+		"Vary":                    "Origin, Accept-Encoding",
+		"Cache-Control":           "no-cache",
+		"Content-Type":            "application/json; charset=utf-8",
+	}
+	for _, tc := range []struct {
+		name  string
+		req   map[string]string
+		extra map[string]string
+	}{
+		{"same origin", map[string]string{"Accept-Encoding": "identity"}, nil},
+		{"gzip", map[string]string{"Accept-Encoding": "gzip"}, map[string]string{"Content-Encoding": "gzip"}},
+		{"allowed origin", map[string]string{"Accept-Encoding": "identity", "Origin": "https://partner.example.com"}, map[string]string{
+			"Access-Control-Allow-Origin":      "https://partner.example.com",
+			"Access-Control-Allow-Credentials": "true",
+			"Access-Control-Expose-Headers":    "ETag, Retry-After, Idempotent-Replayed",
+		}},
+		{"other origin", map[string]string{"Accept-Encoding": "identity", "Origin": "https://evil.example.com"}, nil},
+	} {
+		r := s.do("GET", "/api/products", nil, tc.req)
+		if r.status != http.StatusOK {
+			t.Fatalf("%s: status %d", tc.name, r.status)
+		}
+		want := map[string]string{}
+		for k, v := range common {
+			want[k] = v
+		}
+		for k, v := range tc.extra {
+			want[k] = v
+		}
+		for k, v := range want {
+			if got := r.header.Values(k); len(got) != 1 || got[0] != v {
+				t.Errorf("%s: %s %q, want the one line %q", tc.name, k, got, v)
+			}
+		}
+		if etag := r.header.Values("Etag"); len(etag) != 1 || !strings.HasPrefix(etag[0], `"`) {
+			t.Errorf("%s: ETag %q", tc.name, etag)
+		}
+		if n := r.header.Get("Content-Length"); n != strconv.Itoa(len(r.body)) {
+			t.Errorf("%s: Content-Length %q for %d bytes", tc.name, n, len(r.body))
+		}
+		for k := range r.header {
+			if _, ok := want[k]; !ok && k != "Etag" && k != "Content-Length" && k != "Date" {
+				t.Errorf("%s: unexpected header %s: %q", tc.name, k, r.header[k])
+			}
+		}
+	}
+	if r := s.do("GET", "/", nil, nil); r.header.Get("Referrer-Policy") != "strict-origin-when-cross-origin" {
+		t.Errorf("the shop's page: Referrer-Policy %q", r.header.Get("Referrer-Policy"))
+	}
 }
