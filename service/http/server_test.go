@@ -345,6 +345,12 @@ func TestVaryKeepsOrigin(t *testing.T) {
 		if !strings.Contains(vary, "Origin") || !strings.Contains(vary, "Accept-Encoding") {
 			t.Errorf("GET /api/products from %q: Vary %q, want Origin and Accept-Encoding", origin, vary)
 		}
+		// The shop's own pages vary by both too: an allowed origin's
+		// response carries CORS headers another origin's must not get.
+		if page := s.do("GET", "/", nil, hdr); !strings.Contains(strings.Join(page.header.Values("Vary"), ","), "Origin") ||
+			!strings.Contains(strings.Join(page.header.Values("Vary"), ","), "Accept-Encoding") {
+			t.Errorf("GET / from %q: Vary %q, want Origin and Accept-Encoding", origin, page.header.Values("Vary"))
+		}
 		hdr["If-None-Match"] = r.header.Get("ETag")
 		if r := s.do("GET", "/api/products", nil, hdr); r.status != 304 || !strings.Contains(strings.Join(r.header.Values("Vary"), ","), "Origin") {
 			t.Errorf("304 from %q: %d Vary %q", origin, r.status, r.header.Values("Vary"))

@@ -227,7 +227,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, f *file) {
 	hdr := w.Header()
 	hdr.Set("Content-Type", f.ctype)
 	hdr.Set("Cache-Control", f.cache)
-	hdr.Set("Vary", "Accept-Encoding")
+	hdr.Add("Vary", "Accept-Encoding") // after cors's Vary: Origin, which must stay
 	body := f.body
 	if f.gzipped != nil && acceptsGzip(r) {
 		hdr.Set("Content-Encoding", "gzip")
@@ -283,7 +283,7 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, status int, 
 	hdr := w.Header()
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
 	hdr.Set("Cache-Control", "no-cache")
-	hdr.Set("Vary", "Accept-Encoding")
+	hdr.Add("Vary", "Accept-Encoding") // after cors's Vary: Origin, which must stay
 	hdr.Set("ETag", pg.etag)
 	if status == http.StatusOK && ETagMatches(r.Header.Get("If-None-Match"), pg.etag) {
 		w.WriteHeader(http.StatusNotModified)
