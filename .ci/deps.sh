@@ -53,12 +53,14 @@ want prometheus       command -v promtool
 # delivers real alerts through the server (dashboards/).
 want prometheus-alertmanager command -v amtool
 want prometheus-alertmanager test -x /usr/bin/prometheus-alertmanager
-want python3-locust   /usr/bin/python3 -c 'import locust'
+# From /, or the repo's own locust/ directory passes for the package (a
+# namespace package) and a machine without Locust is never given it.
+want python3-locust   sh -c "cd / && /usr/bin/python3 -c 'from locust import LoadTestShape'"
 want chromium         test -x /usr/bin/chromium
 want groovy           command -v groovy # parses the Jenkinsfile in tests
 # The real SMTP server the confirmation email tests deliver to
 # (service/mail/smtptest); Debian's python3, not one earlier on PATH.
-want python3-aiosmtpd /usr/bin/python3 -c 'import aiosmtpd'
+want python3-aiosmtpd sh -c "cd / && /usr/bin/python3 -c 'import aiosmtpd.controller'"
 
 apt_install() {
   # -q keeps one line per package (Get:, Unpacking, Setting up) as progress.
