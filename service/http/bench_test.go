@@ -40,20 +40,7 @@ const productsTarget = 0.85
 func BenchmarkProductsVsBareGin(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	if _, err := store.SeedProducts(ctx, shop.SeedCatalog()); err != nil {
-		b.Fatal(err)
-	}
-	cfg, err := config.Parse(map[string]string{"DEPLOY_COLOR": "blue", "FLASHSCALE_ALLOWED_ORIGINS": "https://partner.example.com"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := fshttp.New(fshttp.Options{Config: cfg, Store: store, Registry: prometheus.NewRegistry(), Web: web.New(),
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: cfg.LogLevel}))})
+	srv := benchServer(b, ctx)
 	if err := srv.Start(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -224,4 +211,24 @@ func cpuTime(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchServer is the production server on a seeded SQLite store, with a
+// partner origin allowed (so CORS runs) and the access log at its
+// production level, not yet started.
+func benchServer(b *testing.B, ctx context.Context) *fshttp.Server {
+	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	if _, err := store.SeedProducts(ctx, shop.SeedCatalog()); err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := config.Parse(map[string]string{"DEPLOY_COLOR": "blue", "FLASHSCALE_ALLOWED_ORIGINS": "https://partner.example.com"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return fshttp.New(fshttp.Options{Config: cfg, Store: store, Registry: prometheus.NewRegistry(), Web: web.New(),
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: cfg.LogLevel}))})
 }

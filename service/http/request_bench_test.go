@@ -3,20 +3,11 @@ package http_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/flashscale/flashscale/service/config"
-	fshttp "github.com/flashscale/flashscale/service/http"
-	"github.com/flashscale/flashscale/service/shop"
-	"github.com/flashscale/flashscale/service/sqlite"
-	"github.com/flashscale/flashscale/service/web"
 )
 
 // BenchmarkProductsRequest serves GET /api/products one request at a time,
@@ -34,25 +25,12 @@ import (
 func BenchmarkProductsRequest(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	if _, err := store.SeedProducts(ctx, shop.SeedCatalog()); err != nil {
-		b.Fatal(err)
-	}
-	cfg, err := config.Parse(map[string]string{"DEPLOY_COLOR": "blue", "FLASHSCALE_ALLOWED_ORIGINS": "https://partner.example.com"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := fshttp.New(fshttp.Options{Config: cfg, Store: store, Registry: prometheus.NewRegistry(), Web: web.New(),
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: cfg.LogLevel}))})
+	srv := benchServer(b, ctx)
 	// The catalog is loaded once and not refreshed: a refresh each second
 	// of wall time would add instructions that depend on how long the run
 	// took (valgrind makes it 50 times slower), not on the requests.
 	once, stop := context.WithCancel(ctx)
-	err = srv.Start(once)
+	err := srv.Start(once)
 	stop()
 	if err != nil {
 		b.Fatal(err)
