@@ -3,8 +3,10 @@ package loadtest
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,16 +35,10 @@ func (s *Server) WatchRuntime(ctx context.Context, every time.Duration) func() R
 	peaks := RuntimePeaks{}
 	client := &http.Client{Timeout: every}
 	scrape := func() {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/metrics", nil)
-		if err != nil {
+		var got map[string]float64
+		if s.scrapeMetrics(ctx, client, func(sc *bufio.Scanner) error { got = parseGauges(sc); return nil }) != nil {
 			return
 		}
-		res, err := client.Do(req)
-		if err != nil {
-			return
-		}
-		defer res.Body.Close()
-		got := parseGauges(bufio.NewScanner(res.Body))
 		mu.Lock()
 		defer mu.Unlock()
 		for k, v := range got {
@@ -76,25 +72,56 @@ func (s *Server) WatchRuntime(ctx context.Context, every time.Duration) func() R
 // Prometheus text format.
 func parseGauges(sc *bufio.Scanner) map[string]float64 {
 	out := map[string]float64{}
+	_ = eachSample(sc, func(series string, v float64) error {
+		if slices.Contains(RuntimeMetrics, series) {
+			out[series] = v
+		}
+		return nil
+	})
+	return out
+}
+
+// scrapeMetrics GETs the server's /metrics with client and hands the body
+// to parse.
+func (s *Server) scrapeMetrics(ctx context.Context, client *http.Client, parse func(*bufio.Scanner) error) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/metrics", nil)
+	if err != nil {
+		return err
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /metrics: %s", res.Status)
+	}
+	return parse(bufio.NewScanner(res.Body))
+}
+
+// eachSample calls fn with each sample of the Prometheus text format: the
+// series (name and labels as written) and its value. Comments and lines
+// that do not parse are skipped; fn's error ends the scan.
+func eachSample(sc *bufio.Scanner, fn func(series string, value float64) error) error {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		name, value, ok := strings.Cut(line, " ")
+		series, rest, ok := strings.Cut(line, " ")
 		if !ok {
 			continue
 		}
-		for _, m := range RuntimeMetrics {
-			if name == m {
-				if v, err := strconv.ParseFloat(strings.Fields(value)[0], 64); err == nil {
-					out[name] = v
-				}
-			}
+		v, err := strconv.ParseFloat(strings.Fields(rest)[0], 64)
+		if err != nil {
+			continue
+		}
+		if err := fn(series, v); err != nil {
+			return err
 		}
 	}
-	return out
+	return sc.Err()
 }
 
 // LoadAverage is the machine's one-minute load average: the benchmark

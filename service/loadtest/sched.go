@@ -178,19 +178,11 @@ func SelfRuntime() RuntimeSample {
 func (s *Server) Runtime(ctx context.Context) (RuntimeSample, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/metrics", nil)
-	if err != nil {
-		return RuntimeSample{}, err
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return RuntimeSample{}, err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return RuntimeSample{}, fmt.Errorf("GET /metrics: %s", res.Status)
-	}
-	out, err := parseRuntime(bufio.NewScanner(res.Body))
+	var out RuntimeSample
+	err := s.scrapeMetrics(ctx, http.DefaultClient, func(sc *bufio.Scanner) (err error) {
+		out, err = parseRuntime(sc)
+		return err
+	})
 	if err != nil {
 		return RuntimeSample{}, err
 	}
@@ -203,49 +195,37 @@ func (s *Server) Runtime(ctx context.Context) (RuntimeSample, error) {
 // parseRuntime reads the runtime series out of the Prometheus text format.
 // Histogram buckets there are cumulative; Buckets holds per-bucket counts.
 func parseRuntime(sc *bufio.Scanner) (RuntimeSample, error) {
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	type cum struct {
 		le []float64
 		n  []uint64
 	}
 	hists := map[string]*cum{"go_sched_latencies_seconds": {}, "go_sched_pauses_total_gc_seconds": {}}
 	var out RuntimeSample
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		name, rest, ok := strings.Cut(line, " ")
-		if !ok {
-			continue
-		}
-		value, err := strconv.ParseFloat(strings.Fields(rest)[0], 64)
-		if err != nil {
-			continue
-		}
+	err := eachSample(sc, func(name string, value float64) error {
 		switch name {
 		case "go_cpu_classes_gc_total_cpu_seconds_total":
 			out.GCCPU = value
-			continue
+			return nil
 		case "go_cpu_classes_total_cpu_seconds_total":
 			out.TotalCPU = value
-			continue
+			return nil
 		}
 		base, labels, ok := strings.Cut(name, "_bucket{le=\"")
 		if !ok {
-			continue
+			return nil
 		}
 		h := hists[base]
 		if h == nil {
-			continue
+			return nil
 		}
 		le, err := strconv.ParseFloat(strings.TrimSuffix(labels, "\"}"), 64)
 		if err != nil {
-			return out, fmt.Errorf("%s: bad bucket %q", base, labels)
+			return fmt.Errorf("%s: bad bucket %q", base, labels)
 		}
 		h.le, h.n = append(h.le, le), append(h.n, uint64(value))
-	}
-	if err := sc.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return out, err
 	}
 	decum := func(c *cum) Buckets {
