@@ -88,9 +88,15 @@ func TestBatchDecidesEachOrder(t *testing.T) {
 	wantStock(t, s, "a", 0)
 	wantStock(t, s, "b", 96)
 	for i, p := range batch[:6] {
-		_, err := s.GetOrder(t.Context(), p.ShopperID, p.ID)
+		got, err := s.GetOrder(t.Context(), p.ShopperID, p.ID)
 		if placed := err == nil; placed != (out[i].err == nil) {
 			t.Errorf("order %d stored %v (%v), answered %v", i, placed, err, out[i].err)
+		}
+		// One statement inserts the batch's orders: each answer must carry
+		// the seq and items stored for its own order, not a neighbour's.
+		if err == nil && (got.Seq != out[i].order.Seq || len(got.Items) != len(p.Items) || got.Total != out[i].order.Total) {
+			t.Errorf("order %d stored as seq %d, %d items, total %d; answered seq %d, %d items, total %d",
+				i, got.Seq, len(got.Items), got.Total, out[i].order.Seq, len(out[i].order.Items), out[i].order.Total)
 		}
 	}
 }
@@ -109,6 +115,11 @@ func TestBatchIsolatesAFailingOrder(t *testing.T) {
 	out := s.place(t.Context(), []shop.PlaceOrder{checkout("s1", "k", qty("b", 1)), clash, checkout("s3", "k", qty("b", 1))})
 	wantCodes(t, out, "", shop.ECONFLICT, "")
 	wantStock(t, s, "b", 97)
+	for _, i := range []int{0, 2} {
+		if got, err := s.GetOrder(t.Context(), out[i].order.ShopperID, out[i].order.ID); err != nil || got.Seq != out[i].order.Seq || len(got.Items) != 1 {
+			t.Errorf("order %d after the clash: %+v, %v; want seq %d with its item", i, got, err, out[i].order.Seq)
+		}
+	}
 	if units, err := s.PurchasedUnits(t.Context(), "s2", []string{"b"}); err != nil || units["b"] != 0 {
 		t.Errorf("the failed order left purchases %v (%v)", units, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/flashscale/flashscale/service/shop"
 )
@@ -39,66 +40,65 @@ func (s *Store) PlaceOrder(ctx context.Context, p shop.PlaceOrder) (shop.Order, 
 
 // place decides checkouts with distinct (shopper, idempotency key) pairs in
 // one write transaction, one after another in arrival order, and commits
-// once. Each order runs under a savepoint: one that fails for a reason of
-// its own (a clashing order id, a constraint) is rolled back alone and the
-// others go on. A failure that is nobody's order's fault (a full disk, a
-// busy file, the batch deadline) fails the whole batch, as does a failed
-// commit: no answer is sent that the commit did not make true.
+// once. A failure that is nobody's order's fault (a full disk, a busy file,
+// the batch deadline) fails the whole batch, as does a failed commit: no
+// answer is sent that the commit did not make true.
 //
-// The batch looks up its idempotency keys and reads its products once, and
-// keeps their stock, and the purchases of capped products, in memory as it
-// decides; under its savepoint each order writes only its orders row, and
-// the items and history of the placed orders (one statement each), the
-// stock (once per product) and the purchase totals (once per shopper) are
-// written at the end.
+// The batch looks up its idempotency keys and reads its products once and
+// decides every order in memory against the stock the orders before it
+// left. Then one statement inserts all the accepted orders, and one each
+// writes their items, their history and the shoppers' purchase totals, and
+// one per product the stock. The per-order statements this replaced were
+// most of the writer's time, and the writer is what a hot sale queues on.
+//
+// When those writes fail for a reason of some order (a clashing order id, a
+// constraint), the batch is rolled back to a savepoint taken before them and
+// decided again in the same transaction one order at a time, each under a
+// savepoint of its own, and only that order fails.
 func (s *Store) place(ctx context.Context, ps []shop.PlaceOrder) []outcome {
-	out := make([]outcome, len(ps))
+	var out []outcome
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		bt := &batchTx{s: s, ctx: ctx, tx: tx, st: func(stmt *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, stmt) },
-			bought: map[string]map[string]int{}, taken: map[string]int{}, units: map[[2]string]int{}}
-		savepoint, release, rollback := bt.st(s.st.savepoint), bt.st(s.st.release), bt.st(s.st.rollbackTo)
-		bt.insertOrder = bt.st(s.st.insertOrder)
-		if err := bt.loadProducts(ps); err != nil {
-			return err
-		}
+		bt := s.newBatchTx(ctx, tx)
 		if err := bt.loadKeys(ps); err != nil {
 			return err
 		}
-		for i, p := range ps {
-			if _, err := savepoint.ExecContext(ctx); err != nil {
-				return err
-			}
-			o, replayed, err := bt.place(p)
-			if err != nil {
-				var se *shop.Error
-				if !errors.As(err, &se) && (unavailable(err) || storageFailure(err)) {
-					return err
-				}
-				// A rejected order wrote nothing; one that failed halfway
-				// may have: either way its savepoint undoes it.
-				if _, rerr := rollback.ExecContext(ctx); rerr != nil {
-					return rerr
-				}
-				out[i] = outcome{err: translate(err, "Order not found.")}
-			} else {
-				out[i] = outcome{order: o, replayed: replayed}
-			}
-			if _, err := release.ExecContext(ctx); err != nil {
-				return err
-			}
-			if err == nil && !replayed {
-				bt.take(o)
-			}
+		if err := bt.loadProducts(ps); err != nil {
+			return err
 		}
-		return bt.flush()
+		// placeAll's later statements run after its orders are in: the
+		// savepoint takes those back too before the batch is decided again.
+		if _, err := bt.st(bt.s.st.batchSavepoint).ExecContext(ctx); err != nil {
+			return err
+		}
+		var err error
+		if out, err = bt.placeAll(ps); !isolatable(err) {
+			return err
+		}
+		if _, err := bt.st(bt.s.st.batchRollback).ExecContext(ctx); err != nil {
+			return err
+		}
+		if err := bt.loadProducts(ps); err != nil { // placeAll took stock in memory
+			return err
+		}
+		out, err = bt.placeEach(ps)
+		return err
 	})
 	if err != nil {
 		err = translate(err, "Order not found.")
+		out = make([]outcome, len(ps))
 		for i := range out {
 			out[i] = outcome{err: err}
 		}
 	}
 	return out
+}
+
+// isolatable reports whether err, from writing a batch's orders, may be the
+// fault of one order alone, so that deciding them one by one can place the
+// others.
+func isolatable(err error) bool {
+	var se *shop.Error
+	return err != nil && (errors.As(err, &se) || !(unavailable(err) || storageFailure(err)))
 }
 
 // batchTx is one batch transaction's view of the rows its orders share.
@@ -108,16 +108,17 @@ type batchTx struct {
 	tx  *sql.Tx
 	st  func(*sql.Stmt) *sql.Stmt
 
-	insertOrder *sql.Stmt
-	keys        map[[2]string]storedKey // (shopper, key) → the order that already holds it
-	items       [][7]any                // rows for order_items, written at the end
-	history     [][3]any                // rows for order_status_history
+	keys map[[2]string]storedKey // (shopper, key) → the order that already holds it
 
 	products map[string]*shop.Product // with the stock left by the orders decided so far
 	bought   map[string]map[string]int
 	taken    map[string]int    // product → units taken by this batch
 	units    map[[2]string]int // (shopper, product) → units bought in this batch
-	at       string            // the last placed order's time, for products.updated_at
+	placed   []shop.Order      // the accepted orders, whose items and history flush writes
+}
+
+func (s *Store) newBatchTx(ctx context.Context, tx *sql.Tx) *batchTx {
+	return &batchTx{s: s, ctx: ctx, tx: tx, st: func(stmt *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, stmt) }}
 }
 
 type storedKey struct {
@@ -154,6 +155,8 @@ func (bt *batchTx) loadKeys(ps []shop.PlaceOrder) error {
 	return rows.Err()
 }
 
+// loadProducts reads the batch's products and forgets what the batch has
+// decided so far.
 func (bt *batchTx) loadProducts(ps []shop.PlaceOrder) error {
 	seen := map[string]bool{}
 	var ids []string
@@ -167,12 +170,115 @@ func (bt *batchTx) loadProducts(ps []shop.PlaceOrder) error {
 	}
 	var err error
 	bt.products, err = bt.s.productsTx(bt.ctx, bt.st, ids)
+	bt.bought, bt.taken, bt.units, bt.placed = map[string]map[string]int{}, map[string]int{}, map[[2]string]int{}, nil
 	return err
 }
 
-// place decides and writes one order; the caller applies its stock and
-// purchases (take) once its savepoint is released.
-func (bt *batchTx) place(p shop.PlaceOrder) (shop.Order, bool, error) {
+// placeAll decides every order in memory, then writes the accepted ones
+// with one statement per table. Its error is the first write's, and then
+// nothing has been written.
+func (bt *batchTx) placeAll(ps []shop.PlaceOrder) ([]outcome, error) {
+	out := make([]outcome, len(ps))
+	accepted := make([]int, 0, len(ps))
+	for i, p := range ps {
+		o, replayed, err := bt.decide(p)
+		switch {
+		case err != nil:
+			if !errors.As(err, new(*shop.Error)) {
+				return nil, err // a replay's read failed
+			}
+			out[i] = outcome{err: err}
+		case replayed:
+			out[i] = outcome{order: o, replayed: true}
+		default:
+			bt.take(o)
+			accepted = append(accepted, i)
+			out[i] = outcome{order: o}
+		}
+	}
+	if len(accepted) == 0 {
+		return out, nil
+	}
+	rows := make([]orderRow, len(accepted))
+	for j, i := range accepted {
+		rows[j] = newOrderRow(ps[i], out[i].order.Total)
+	}
+	rowsJSON, err := json.Marshal(rows)
+	if err != nil {
+		return nil, err
+	}
+	res, err := bt.st(bt.s.st.insertOrders).QueryContext(bt.ctx, string(rowsJSON))
+	if err != nil {
+		return nil, err
+	}
+	seqs := make(map[string]int64, len(accepted))
+	for res.Next() {
+		var id string
+		var seq int64
+		if err := res.Scan(&id, &seq); err != nil {
+			res.Close()
+			return nil, err
+		}
+		seqs[id] = seq
+	}
+	if err := errors.Join(res.Err(), res.Close()); err != nil {
+		return nil, err
+	}
+	bt.placed = bt.placed[:0]
+	for _, i := range accepted {
+		seq, ok := seqs[out[i].order.ID]
+		if !ok {
+			return nil, fmt.Errorf("sqlite: order %s was not inserted", out[i].order.ID)
+		}
+		out[i].order.Seq = seq
+		bt.placed = append(bt.placed, out[i].order)
+	}
+	return out, bt.flush()
+}
+
+// placeEach decides and writes one order after another, each under a
+// savepoint: one that fails for a reason of its own is rolled back alone
+// and the others go on.
+func (bt *batchTx) placeEach(ps []shop.PlaceOrder) ([]outcome, error) {
+	out := make([]outcome, len(ps))
+	savepoint, release, rollback := bt.st(bt.s.st.savepoint), bt.st(bt.s.st.release), bt.st(bt.s.st.rollbackTo)
+	insertOrder := bt.st(bt.s.st.insertOrder)
+	for i, p := range ps {
+		if _, err := savepoint.ExecContext(bt.ctx); err != nil {
+			return nil, err
+		}
+		o, replayed, err := bt.decide(p)
+		if err == nil && !replayed {
+			o.Seq, err = bt.s.insertOrderRow(bt.ctx, insertOrder, p, o.Total)
+		}
+		if err != nil {
+			if !isolatable(err) {
+				return nil, err
+			}
+			// A rejected order wrote nothing; one that failed halfway
+			// may have: either way its savepoint undoes it.
+			if _, rerr := rollback.ExecContext(bt.ctx); rerr != nil {
+				return nil, rerr
+			}
+			out[i] = outcome{err: translate(err, "Order not found.")}
+		} else {
+			out[i] = outcome{order: o, replayed: replayed}
+		}
+		if _, err := release.ExecContext(bt.ctx); err != nil {
+			return nil, err
+		}
+		if err == nil && !replayed {
+			bt.take(o)
+			bt.placed = append(bt.placed, o)
+		}
+	}
+	return out, bt.flush()
+}
+
+// decide answers one order: the stored order its key already made, or the
+// order it makes now against the stock and purchases the batch has left,
+// not yet written and without its seq.
+func (bt *batchTx) decide(p shop.PlaceOrder) (shop.Order, bool, error) {
 	if k, ok := bt.keys[[2]string{p.ShopperID, p.IdempotencyKey}]; ok {
 		return bt.s.replaySeq(bt.ctx, bt.tx, p, k.seq, k.hash)
 	}
@@ -206,16 +312,11 @@ func (bt *batchTx) place(p shop.PlaceOrder) (shop.Order, bool, error) {
 	if err != nil {
 		return shop.Order{}, false, err
 	}
-	o, err := bt.s.insertOrderRow(bt.ctx, bt.insertOrder, p, items, total)
-	return o, false, err
+	return placedOrder(p, items, total), false, nil
 }
 
+// take applies an accepted order to the batch's stock and purchases.
 func (bt *batchTx) take(o shop.Order) {
-	at := fmtTime(o.CreatedAt)
-	for line, it := range o.Items {
-		bt.items = append(bt.items, [7]any{o.Seq, line, it.ProductID, it.Name, it.UnitPrice, it.Quantity, it.LineTotal})
-	}
-	bt.history = append(bt.history, [3]any{o.Seq, string(shop.StatusProcessing), at})
 	bought := bt.bought[o.ShopperID]
 	for _, it := range o.Items {
 		bt.products[it.ProductID].Stock -= it.Quantity
@@ -225,19 +326,30 @@ func (bt *batchTx) take(o shop.Order) {
 			bought[it.ProductID] += it.Quantity
 		}
 	}
-	bt.at = at
 }
 
 // flush writes the placed orders' items and history, one statement each,
 // then the batch's stock decrements and purchase totals.
 func (bt *batchTx) flush() error {
-	if len(bt.taken) == 0 {
+	if len(bt.placed) == 0 {
 		return nil
+	}
+	var items [][7]any
+	history := make([][3]any, 0, len(bt.placed))
+	for _, o := range bt.placed {
+		for line, it := range o.Items {
+			items = append(items, [7]any{o.Seq, line, it.ProductID, it.Name, it.UnitPrice, it.Quantity, it.LineTotal})
+		}
+		history = append(history, [3]any{o.Seq, string(shop.StatusProcessing), fmtTime(o.CreatedAt)})
+	}
+	purchases := make([][3]any, 0, len(bt.units))
+	for k, n := range bt.units {
+		purchases = append(purchases, [3]any{k[0], k[1], n})
 	}
 	for _, w := range []struct {
 		stmt *sql.Stmt
 		rows any
-	}{{bt.s.st.insertItems, bt.items}, {bt.s.st.insertHistories, bt.history}} {
+	}{{bt.s.st.insertItems, items}, {bt.s.st.insertHistories, history}, {bt.s.st.addPurchases, purchases}} {
 		rowsJSON, err := json.Marshal(w.rows)
 		if err != nil {
 			return err
@@ -246,18 +358,42 @@ func (bt *batchTx) flush() error {
 			return err
 		}
 	}
-	takeStock, addPurchase := bt.st(bt.s.st.takeStock), bt.st(bt.s.st.addPurchase)
+	at := fmtTime(bt.placed[len(bt.placed)-1].CreatedAt)
+	takeStock := bt.st(bt.s.st.takeStock)
 	for id, n := range bt.taken {
-		if _, err := takeStock.ExecContext(bt.ctx, n, bt.at, id); err != nil {
-			return err
-		}
-	}
-	for k, n := range bt.units {
-		if _, err := addPurchase.ExecContext(bt.ctx, k[0], k[1], n); err != nil {
+		if _, err := takeStock.ExecContext(bt.ctx, n, at, id); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// orderRow is an orders row as the statement that inserts a batch's orders
+// reads it from JSON.
+type orderRow struct {
+	ID        string `json:"id"`
+	Shopper   string `json:"shopper"`
+	Key       string `json:"key"`
+	Hash      string `json:"hash"`
+	Total     int64  `json:"total"`
+	Name      string `json:"name"`
+	Email     string `json:"email"`
+	Phone     string `json:"phone"`
+	Address   string `json:"address"`
+	Line1     string `json:"line1"`
+	Line2     string `json:"line2"`
+	City      string `json:"city"`
+	State     string `json:"state"`
+	PinCode   string `json:"pin"`
+	Payment   string `json:"payment"`
+	CreatedAt string `json:"at"`
+}
+
+func newOrderRow(p shop.PlaceOrder, total int64) orderRow {
+	c := p.Customer
+	return orderRow{ID: p.ID, Shopper: p.ShopperID, Key: p.IdempotencyKey, Hash: p.RequestHash, Total: total,
+		Name: c.Name, Email: c.Email, Phone: c.Phone, Address: c.Address, Line1: c.AddressLine1, Line2: c.AddressLine2,
+		City: c.City, State: c.State, PinCode: c.PinCode, Payment: p.PaymentMethod, CreatedAt: fmtTime(p.At)}
 }
 
 // placeTx places one order inside tx. It writes nothing unless the order is
@@ -370,8 +506,9 @@ func (s *Store) purchasesTx(ctx context.Context, st func(*sql.Stmt) *sql.Stmt, s
 // writeOrder inserts an accepted order with its items and first status.
 func (s *Store) writeOrder(ctx context.Context, insertOrder, insertItem, insertHistory *sql.Stmt,
 	p shop.PlaceOrder, items []shop.OrderItem, total int64) (shop.Order, error) {
-	o, err := s.insertOrderRow(ctx, insertOrder, p, items, total)
-	if err != nil {
+	o := placedOrder(p, items, total)
+	var err error
+	if o.Seq, err = s.insertOrderRow(ctx, insertOrder, p, total); err != nil {
 		return shop.Order{}, err
 	}
 	for line, it := range items {
@@ -386,17 +523,19 @@ func (s *Store) writeOrder(ctx context.Context, insertOrder, insertItem, insertH
 }
 
 // insertOrderRow inserts the orders row of an accepted order and returns
-// the order as placed.
-func (s *Store) insertOrderRow(ctx context.Context, insertOrder *sql.Stmt, p shop.PlaceOrder, items []shop.OrderItem, total int64) (shop.Order, error) {
+// its seq.
+func (s *Store) insertOrderRow(ctx context.Context, insertOrder *sql.Stmt, p shop.PlaceOrder, total int64) (int64, error) {
 	c := p.Customer
 	var seq int64
 	err := insertOrder.QueryRowContext(ctx, p.ID, p.ShopperID, p.IdempotencyKey, p.RequestHash, total, shop.Currency,
 		c.Name, c.Email, c.Phone, c.Address, c.AddressLine1, c.AddressLine2, c.City, c.State, c.PinCode, p.PaymentMethod,
 		string(shop.StatusProcessing), fmtTime(p.At)).Scan(&seq)
-	if err != nil {
-		return shop.Order{}, err
-	}
+	return seq, err
+}
+
+// placedOrder is the order p makes with the given items, as it is placed.
+func placedOrder(p shop.PlaceOrder, items []shop.OrderItem, total int64) shop.Order {
 	return shop.Order{ID: p.ID, ShopperID: p.ShopperID, Items: items, Total: total, Currency: shop.Currency,
-		Customer: p.Customer, PaymentMethod: p.PaymentMethod, Status: shop.StatusProcessing, CreatedAt: p.At, Seq: seq,
-		History: []shop.StatusChange{{Status: shop.StatusProcessing, At: p.At}}}, nil
+		Customer: p.Customer, PaymentMethod: p.PaymentMethod, Status: shop.StatusProcessing, CreatedAt: p.At,
+		History: []shop.StatusChange{{Status: shop.StatusProcessing, At: p.At}}}
 }

@@ -95,7 +95,7 @@ type hotSKU struct {
 	placed atomic.Int64
 }
 
-func hotStore(b *testing.B, path string, opts ...sqlite.Option) *hotSKU {
+func hotStore(b testing.TB, path string, opts ...sqlite.Option) *hotSKU {
 	s, err := sqlite.Open(b.Context(), path, opts...)
 	if err != nil {
 		b.Fatal(err)
@@ -118,7 +118,7 @@ func (s *hotSKU) perBatch() float64 {
 
 // hotRun lets shoppers check out one unit each, over and over, for
 // hotWindow and returns the orders per second and the p99 latency.
-func hotRun(b *testing.B, s *hotSKU, shoppers int) (float64, time.Duration) {
+func hotRun(b testing.TB, s *hotSKU, shoppers int) (float64, time.Duration) {
 	ctx := context.Background()
 	deadline := time.Now().Add(hotWindow)
 	lat := make([][]time.Duration, shoppers)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/flashscale/flashscale/service/shop"
 )
 
 // stmts are the statements of the hot paths, prepared once at Open: parsing
@@ -28,7 +30,9 @@ type stmts struct {
 	orderStatus, setStatus, orderBySeq   *sql.Stmt
 	savepoint, release, rollbackTo       *sql.Stmt
 	keysByPairs, insertItems             *sql.Stmt
-	insertHistories                      *sql.Stmt
+	insertHistories, insertOrders        *sql.Stmt
+	addPurchases                         *sql.Stmt
+	batchSavepoint, batchRollback        *sql.Stmt
 	writeDetails                         orderDetails
 
 	all []*sql.Stmt // for close
@@ -101,6 +105,11 @@ func prepare(ctx context.Context, r, w *sql.DB) (*stmts, error) {
 	st.savepoint = on(w, `SAVEPOINT checkout`)
 	st.release = on(w, `RELEASE checkout`)
 	st.rollbackTo = on(w, `ROLLBACK TO checkout`)
+	// ... and the whole batch under this one while it writes all its
+	// orders at once. ROLLBACK TO keeps the savepoint open, and the commit
+	// releases it.
+	st.batchSavepoint = on(w, `SAVEPOINT batch`)
+	st.batchRollback = on(w, `ROLLBACK TO batch`)
 	// What a batch does once for all its orders rather than once per order;
 	// the arguments are JSON arrays of rows.
 	st.keysByPairs = on(w, `SELECT shopper_id, idempotency_key, seq, request_hash FROM orders
@@ -109,6 +118,22 @@ func prepare(ctx context.Context, r, w *sql.DB) (*stmts, error) {
 		SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6 FROM json_each(?)`)
 	st.insertHistories = on(w, `INSERT INTO order_status_history (order_seq, status, at)
 		SELECT value->>0, value->>1, value->>2 FROM json_each(?)`)
+	// The rows are orderRow objects; status and currency are the same for
+	// every new order.
+	st.insertOrders = on(w, `WITH r(v) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?))
+		INSERT INTO orders (id, shopper_id, idempotency_key, request_hash, total, currency,
+		customer_name, customer_email, customer_phone, customer_address, customer_address_line1,
+		customer_address_line2, customer_city, customer_state, customer_pin_code, payment_method, status, created_at)
+		SELECT v->>'id', v->>'shopper', v->>'key', v->>'hash', v->>'total', '`+shop.Currency+`',
+			v->>'name', v->>'email', v->>'phone', v->>'address', v->>'line1',
+			v->>'line2', v->>'city', v->>'state', v->>'pin', v->>'payment',
+			'`+string(shop.StatusProcessing)+`', v->>'at'
+		FROM r RETURNING id, seq`)
+	// WHERE true: without it SQLite would read ON CONFLICT as part of the
+	// SELECT's join.
+	st.addPurchases = on(w, `INSERT INTO shopper_purchases (shopper_id, product_id, quantity)
+		SELECT value->>0, value->>1, value->>2 FROM json_each(?) WHERE true
+		ON CONFLICT (shopper_id, product_id) DO UPDATE SET quantity = quantity + excluded.quantity`)
 
 	if err != nil {
 		return nil, errors.Join(err, st.close())
