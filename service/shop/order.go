@@ -133,16 +133,31 @@ const (
 
 const orderIDAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
-// NewOrderID returns a random order id such as "FS-7K3M9Q2X4PAB": 60 random
-// bits, so ids are unguessable and can be made by any pod without a round trip.
+// NewOrderID returns an order id such as "FS-1ZK8M4Q7RXK3M9Q2X4PAB": the
+// time in milliseconds (9 characters, in an alphabet that sorts as it
+// counts) and 60 random bits, so ids are unguessable and can be made by any
+// pod without a round trip. The time comes first so that a store's unique
+// index on the id grows at its end: with random ids every order of a batch
+// dirtied a page of its own there, a quarter of what a SQLite batch wrote
+// and fsynced. It tells the time the order was placed, which the order
+// shows its shopper anyway.
 func NewOrderID() string {
 	var b [12]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		panic(err) // crypto/rand never fails on Linux
 	}
-	id := []byte("FS-")
+	id := make([]byte, 0, 3+orderIDTimeChars+len(b))
+	id = append(id, "FS-"...)
+	ms := uint64(time.Now().UnixMilli())
+	for i := orderIDTimeChars - 1; i >= 0; i-- {
+		id = append(id, orderIDAlphabet[(ms>>(5*i))&31])
+	}
 	for _, c := range b {
 		id = append(id, orderIDAlphabet[int(c)%len(orderIDAlphabet)])
 	}
 	return string(id)
 }
+
+// orderIDTimeChars is how many characters of an order id tell its time:
+// 45 bits of milliseconds last until the year 3084.
+const orderIDTimeChars = 9

@@ -298,11 +298,30 @@ func TestSaleWindow(t *testing.T) {
 	}
 }
 
+// Ids made later sort after earlier ones (the stores' id indexes grow at
+// their end), while ids of the same millisecond still differ in 60 random
+// bits.
+func TestNewOrderIDsSortByTime(t *testing.T) {
+	prev := shop.NewOrderID()
+	for range 5 {
+		time.Sleep(2 * time.Millisecond)
+		id := shop.NewOrderID()
+		if id[:12] <= prev[:12] {
+			t.Fatalf("%q made after %q sorts before it", id, prev)
+		}
+		prev = id
+	}
+	a, b := shop.NewOrderID(), shop.NewOrderID()
+	if a[12:] == b[12:] {
+		t.Fatalf("two ids share their random part: %q %q", a, b)
+	}
+}
+
 func TestNewOrderIDIsUnguessable(t *testing.T) {
 	seen := map[string]bool{}
 	for range 10000 {
 		id := shop.NewOrderID()
-		if len(id) != 15 || !strings.HasPrefix(id, "FS-") || seen[id] {
+		if len(id) != 24 || !strings.HasPrefix(id, "FS-") || seen[id] {
 			t.Fatalf("bad or repeated id %q", id)
 		}
 		seen[id] = true
