@@ -175,8 +175,8 @@ func (bt *batchTx) loadProducts(ps []shop.PlaceOrder) error {
 }
 
 // placeAll decides every order in memory, then writes the accepted ones
-// with one statement per table. Its error is the first write's, and then
-// nothing has been written.
+// with one statement per table. On an error some of those writes may be
+// in: the caller rolls back to the batch's savepoint.
 func (bt *batchTx) placeAll(ps []shop.PlaceOrder) ([]outcome, error) {
 	out := make([]outcome, len(ps))
 	accepted := make([]int, 0, len(ps))
