@@ -185,7 +185,7 @@ func (bt *batchTx) placeAll(ps []shop.PlaceOrder) ([]outcome, error) {
 		switch {
 		case err != nil:
 			if !errors.As(err, new(*shop.Error)) {
-				return nil, err // a replay's read failed
+				return nil, err // a read failed (a replayed order, a shopper's purchases)
 			}
 			out[i] = outcome{err: err}
 		case replayed:
@@ -224,7 +224,6 @@ func (bt *batchTx) placeAll(ps []shop.PlaceOrder) ([]outcome, error) {
 	if err := errors.Join(res.Err(), res.Close()); err != nil {
 		return nil, err
 	}
-	bt.placed = bt.placed[:0]
 	for _, i := range accepted {
 		seq, ok := seqs[out[i].order.ID]
 		if !ok {

@@ -119,7 +119,8 @@ func prepare(ctx context.Context, r, w *sql.DB) (*stmts, error) {
 	st.insertHistories = on(w, `INSERT INTO order_status_history (order_seq, status, at)
 		SELECT value->>0, value->>1, value->>2 FROM json_each(?)`)
 	// The rows are orderRow objects; status and currency are the same for
-	// every new order.
+	// every new order. The CTE reads each row once, as JSONB: json_each's
+	// value is rendered as text again for every column that reads it.
 	st.insertOrders = on(w, `WITH r(v) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?))
 		INSERT INTO orders (id, shopper_id, idempotency_key, request_hash, total, currency,
 		customer_name, customer_email, customer_phone, customer_address, customer_address_line1,
