@@ -53,6 +53,12 @@ const (
 		FROM order_items WHERE order_seq IN (SELECT value FROM json_each(?)) ORDER BY order_seq, line_no`
 	historySelect = `SELECT order_seq, status, at FROM order_status_history
 		WHERE order_seq IN (SELECT value FROM json_each(?)) ORDER BY order_seq, id`
+	// ordersPage takes the page's seqs from the UNIQUE (shopper_id,
+	// idempotency_key) index alone (it carries the rowid), so the table is
+	// read for the page's own rows only; migration 00006 says why there is
+	// no index on (shopper_id, seq).
+	ordersPage = ordersSelect + `WHERE seq IN (SELECT seq FROM orders INDEXED BY sqlite_autoindex_orders_2
+		WHERE shopper_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?) ORDER BY seq DESC`
 )
 
 func prepare(ctx context.Context, r, w *sql.DB) (*stmts, error) {
@@ -74,7 +80,7 @@ func prepare(ctx context.Context, r, w *sql.DB) (*stmts, error) {
 	st.listProducts = on(r, `SELECT `+productColumns+` FROM products ORDER BY position, id`)
 	st.getProduct = on(r, `SELECT `+productColumns+` FROM products WHERE id = ?`)
 	st.readPurchases = on(r, purchasesSelect)
-	st.ordersPage = on(r, ordersSelect+`WHERE shopper_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`)
+	st.ordersPage = on(r, ordersPage)
 	st.orderByID = on(r, ordersSelect+`WHERE id = ? AND shopper_id = ?`)
 	st.readDetails = orderDetails{items: on(r, itemsSelect), history: on(r, historySelect)}
 	// Every signed-in request that needs its shopper runs it.
