@@ -73,14 +73,7 @@ func TestClosedStoreErrors(t *testing.T) {
 // ANALYZE on a shopper with thousands of orders, where a scan of seq
 // backwards might look cheaper to the planner.
 func TestOrdersPageUsesTheIdempotencyIndex(t *testing.T) {
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "flashscale.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if _, err := s.SeedProducts(t.Context(), shop.SeedCatalog()); err != nil {
-		t.Fatal(err)
-	}
+	s := openEmpty(t)
 	byShopper := 0
 	rows, err := s.w.QueryContext(t.Context(), `SELECT il.name, ii.name FROM pragma_index_list('orders') il
 		JOIN pragma_index_info(il.name) ii WHERE ii.seqno = 0`)
